@@ -1,0 +1,37 @@
+/** What to do when Redis is configured so that it can lose acknowledged writes (no AOF, an evicting policy). */
+export type PersistenceCheckMode = 'warn' | 'strict' | 'off';
+
+export interface RedisOptions {
+  /** `redis://[user:pass@]host:port[/db]` or `rediss://` for TLS. */
+  url: string;
+  username?: string;
+  password?: string;
+  db: number;
+  /** Every key starts with it; `[A-Za-z0-9_.-]`, 1–32 characters. */
+  keyPrefix: string;
+  connectTimeoutMs: number;
+  commandTimeoutMs: number;
+  persistenceCheck: PersistenceCheckMode;
+  /** How often stale index entries of expired workflows are swept (0 = only as a side effect of writes). */
+  purgeIntervalMs: number;
+}
+
+export interface LimitsOptions {
+  /** Default sliding TTL in seconds. */
+  defaultTtlSeconds: number;
+  /** Largest per-workflow TTL a caller may ask for. */
+  maxTtlSeconds: number;
+  /** Largest state, in bytes of its JSON. */
+  maxStateBytes: number;
+}
+
+/** Everything the store needs, already validated. Build it with `loadWorkflowStoreConfig(env)` or by hand. */
+export interface WorkflowStoreOptions {
+  backend: 'redis' | 'memory';
+  limits: LimitsOptions;
+  redis: RedisOptions;
+  memory: {
+    /** Where the memory backend loads its contents at start and writes them at close; unset = nothing kept. */
+    snapshotPath?: string;
+  };
+}

@@ -1,0 +1,10 @@
+export { WorkflowStoreError, type WorkflowStoreErrorCode } from './workflow-store.error.js';
+export { AlreadyExistsError } from './already-exists.error.js';
+export { NotFoundError } from './not-found.error.js';
+export { VersionConflictError } from './version-conflict.error.js';
+export { InvalidInputError, type InputIssue } from './invalid-input.error.js';
+export { StateTooLargeError } from './state-too-large.error.js';
+export { StoreUnavailableError } from './store-unavailable.error.js';
+export { OutcomeUnknownError } from './outcome-unknown.error.js';
+export { StorageFullError } from './storage-full.error.js';
+export { InvalidConfigError } from './invalid-config.error.js';

@@ -1,0 +1,24 @@
+export { WorkflowStore } from './workflow-store.js';
+export type * from './workflow.types.js';
+export * from './errors/index.js';
+export {
+  WORKFLOW_ID_PATTERN,
+  LABEL_PATTERN,
+  OPERATION_ID_PATTERN,
+  DEFAULT_STATUS,
+  DEFAULT_LIST_LIMIT,
+  MAX_LIST_LIMIT,
+  workflowIdSchema,
+  createInputSchema,
+  saveInputSchema,
+  patchSchema,
+  listQuerySchema,
+} from './workflow.schema.js';
+export { restoreRecordSchema } from './shared/restore-record.schema.js';
+export { applyMergePatch } from './shared/merge-patch.js';
+export type { StoreLogger } from './shared/store-logger.js';
+export { ValidatingWorkflowStore } from './shared/validating-workflow-store.js';
+export { createWorkflowStore } from './create-workflow-store.js';
+export { loadWorkflowStoreConfig, workflowStoreEnvSchema, type WorkflowStoreEnv } from './config/workflow-store.config.js';
+export type { WorkflowStoreOptions, RedisOptions, LimitsOptions, PersistenceCheckMode } from './config/workflow-store.options.js';
+export { WorkflowStoreModule } from './nest/workflow-store.module.js';

@@ -1,0 +1,24 @@
+#!lua
+--[[
+  Writes a complete record as it is (import, migration), unless the stored one is as new or newer.
+  KEYS[1] rec  KEYS[2] ops  KEYS[3] idx  KEYS[4] exp  KEYS[5] lbl   (see includes/common.lua)
+  ARGV[1] id  ARGV[2] type  ARGV[3] status  ARGV[4] state JSON  ARGV[5] version
+  ARGV[6] created ms  ARGV[7] updated ms  ARGV[8] expires ms  ARGV[9] ttl seconds  ARGV[10] purge batch size
+  Returns:
+    { 1 }                   written
+    { -4 }                  already expired, nothing written
+    { -5, stored version }  stored version is equal or higher, nothing written
+]]
+-- @include common
+local now = nowMs()
+local version, expireAt, purgeLimit = tonumber(ARGV[5]), tonumber(ARGV[8]), tonumber(ARGV[10])
+if expireAt <= now then return { -4 } end
+local current = tonumber(redis.call('HGET', KEYS[1], 'v'))
+if current and current >= version then return { -5, current } end
+
+redis.call('HSET', KEYS[1], 'v', version, 't', ARGV[2], 's', ARGV[3], 'd', ARGV[4], 'c', ARGV[6], 'u', ARGV[7], 'e', expireAt, 'l', ARGV[9])
+redis.call('PEXPIREAT', KEYS[1], expireAt)
+reindex(KEYS[3], KEYS[4], KEYS[5], ARGV[1], ARGV[2], ARGV[3], expireAt)
+keepOps(KEYS[2], '', '', 0, expireAt)
+purge(KEYS[3], KEYS[4], KEYS[5], now, purgeLimit)
+return { 1 }

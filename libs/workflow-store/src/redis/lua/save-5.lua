@@ -1,0 +1,39 @@
+#!lua
+--[[
+  Upserts a workflow's writable fields as version + 1 (version 1 if absent), restarting its TTL.
+  With an expected version it is a compare-and-set: the workflow must exist at exactly that version.
+  KEYS[1] rec  KEYS[2] ops  KEYS[3] idx  KEYS[4] exp  KEYS[5] lbl   (see includes/common.lua)
+  ARGV[1] id  ARGV[2] type ('' = keep)  ARGV[3] status ('' = keep)  ARGV[4] state JSON
+  ARGV[5] ttl seconds ('' = keep)  ARGV[6] expected version ('' = unconditional)
+  ARGV[7] operation id ('' = none)  ARGV[8] max operations kept  ARGV[9] purge batch size
+  ARGV[10] default type  ARGV[11] default status  ARGV[12] default ttl seconds
+  Returns:
+    { 1, version, createdMs, updatedMs, expiresMs, type, status, ttl }  written
+    { 2, recorded result }                                              operation already applied
+    { -2, current version }                                             version mismatch, nothing written
+    { -3 }                                                              expected a version but absent
+]]
+-- @include common
+local now = nowMs()
+local maxOps, purgeLimit = tonumber(ARGV[8]), tonumber(ARGV[9])
+local replay = findOp(KEYS[2], ARGV[7])
+if replay then return { 2, replay } end
+local old = redis.call('HMGET', KEYS[1], 'v', 't', 's', 'c', 'l')
+local version = tonumber(old[1])
+if ARGV[6] ~= '' then
+  if not version then return { -3 } end
+  if version ~= tonumber(ARGV[6]) then return { -2, version } end
+end
+
+local wtype = ARGV[2] ~= '' and ARGV[2] or old[2] or ARGV[10]
+local status = ARGV[3] ~= '' and ARGV[3] or old[3] or ARGV[11]
+local ttl = tonumber(ARGV[5] ~= '' and ARGV[5] or old[5] or ARGV[12])
+local created = tonumber(old[4]) or now
+version = (version or 0) + 1
+local expireAt = now + ttl * 1000
+redis.call('HSET', KEYS[1], 'v', version, 't', wtype, 's', status, 'd', ARGV[4], 'c', created, 'u', now, 'e', expireAt, 'l', ttl)
+redis.call('PEXPIREAT', KEYS[1], expireAt)
+reindex(KEYS[3], KEYS[4], KEYS[5], ARGV[1], wtype, status, expireAt)
+keepOps(KEYS[2], ARGV[7], version, maxOps, expireAt)
+purge(KEYS[3], KEYS[4], KEYS[5], now, purgeLimit)
+return { 1, version, created, now, expireAt, wtype, status, ttl }

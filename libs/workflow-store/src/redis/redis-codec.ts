@@ -1,0 +1,41 @@
+import type { JsonObject, Workflow } from '../workflow.types.js';
+
+const iso = (ms: string | number): string => new Date(Number(ms)).toISOString();
+
+/** A record hash (HGETALL) back to a workflow; `null` when the key is absent (missing or expired). */
+export function workflowFromHash(id: string, hash: Record<string, string>): Workflow | null {
+  if (hash.v === undefined || hash.d === undefined) return null;
+  return {
+    id,
+    type: hash.t ?? '',
+    status: hash.s ?? '',
+    state: JSON.parse(hash.d) as JsonObject,
+    version: Number(hash.v),
+    createdAt: iso(hash.c ?? 0),
+    updatedAt: iso(hash.u ?? 0),
+    expiresAt: iso(hash.e ?? 0),
+    ttlSeconds: Number(hash.l),
+  };
+}
+
+/** A flat `[field, value, ...]` reply (from a script's HGETALL) as an object. */
+export function hashFromPairs(pairs: unknown[]): Record<string, string> {
+  const hash: Record<string, string> = {};
+  for (let i = 0; i + 1 < pairs.length; i += 2) hash[String(pairs[i])] = String(pairs[i + 1]);
+  return hash;
+}
+
+/** The `{1, version, created, updated, expires, type, status, ttl}` reply of create/save as a workflow. */
+export function workflowFromWriteReply(id: string, reply: unknown[], state: JsonObject): Workflow {
+  return {
+    id,
+    type: String(reply[5]),
+    status: String(reply[6]),
+    state,
+    version: Number(reply[1]),
+    createdAt: iso(reply[2] as number),
+    updatedAt: iso(reply[3] as number),
+    expiresAt: iso(reply[4] as number),
+    ttlSeconds: Number(reply[7]),
+  };
+}

@@ -1,0 +1,66 @@
+import { AlreadyExistsError } from '../errors/already-exists.error.js';
+import { NotFoundError } from '../errors/not-found.error.js';
+import { OutcomeUnknownError } from '../errors/outcome-unknown.error.js';
+import { StorageFullError } from '../errors/storage-full.error.js';
+import { StoreUnavailableError } from '../errors/store-unavailable.error.js';
+import { VersionConflictError } from '../errors/version-conflict.error.js';
+import { WorkflowStoreError } from '../errors/workflow-store.error.js';
+
+/** The status codes the Lua scripts return (first element of every reply); see each script's header. */
+export enum ScriptStatus {
+  Applied = 1,
+  Replayed = 2,
+  Exists = -1,
+  VersionMismatch = -2,
+  Missing = -3,
+  Expired = -4,
+  StoredIsNewer = -5,
+}
+
+/** The one place a script's refusal becomes a typed error. */
+export function scriptRefusal(reply: unknown[], id: string, expectedVersion?: number): WorkflowStoreError {
+  const status = Number(reply[0]);
+  switch (status) {
+    case ScriptStatus.Exists:
+      return new AlreadyExistsError(id, Number(reply[1]));
+    case ScriptStatus.VersionMismatch:
+      return new VersionConflictError(id, expectedVersion ?? 0, Number(reply[1]));
+    case ScriptStatus.Missing:
+      return new NotFoundError(id);
+    default:
+      return new WorkflowStoreError('internal', `unexpected script reply ${JSON.stringify(reply)} for ${id}`);
+  }
+}
+
+/** Server replies that mean "not executed, try again later". */
+const UNAVAILABLE_REPLIES = ['LOADING', 'BUSY', 'MASTERDOWN', 'CLUSTERDOWN', 'TRYAGAIN', 'READONLY', 'NOREPLICAS', 'NOAUTH', 'WRONGPASS', 'NOPERM'];
+
+/** ioredis messages raised before a command was written to the socket. */
+const NOT_SENT = ["Stream isn't writeable", 'enableOfflineQueue'];
+
+/**
+ * Maps anything ioredis or Redis threw to the store's typed errors. A write whose fate is unknown (sent, reply
+ * lost) is never reported as "not stored": it becomes `OutcomeUnknownError`.
+ *
+ * @param sent whether the command may have reached Redis (the caller checks the client was ready before sending)
+ */
+export function mapRedisError(error: unknown, operation: string, isWrite: boolean, sent: boolean): WorkflowStoreError {
+  if (error instanceof WorkflowStoreError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  const code = message.split(' ', 1)[0] ?? '';
+  if (code === 'OOM') return new StorageFullError(`${operation} refused: Redis is out of memory (maxmemory reached)`, { cause: error });
+  if (UNAVAILABLE_REPLIES.includes(code)) {
+    return new StoreUnavailableError(`${operation} refused by Redis: ${message}`, { cause: error });
+  }
+  if (error instanceof Error && error.name === 'ReplyError') {
+    return new WorkflowStoreError('internal', `${operation} failed in Redis: ${message}`, { cause: error });
+  }
+  const notSent = !sent || NOT_SENT.some((m) => message.includes(m));
+  if (isWrite && !notSent) {
+    return new OutcomeUnknownError(
+      `${operation}: no reply from Redis (${message}); the write may or may not have been applied — retry with the same operation id`,
+      { cause: error },
+    );
+  }
+  return new StoreUnavailableError(`${operation}: Redis unavailable (${message})`, { cause: error });
+}

@@ -1,0 +1,29 @@
+import type { Redis } from 'ioredis';
+import { luaScripts } from './lua/scripts.generated.js';
+
+export type ScriptName = keyof typeof luaScripts;
+
+/** Script commands are defined under a versioned name, so two library versions sharing a server cannot collide. */
+const SCRIPT_VERSION = 'v1';
+
+export function commandName(name: ScriptName): string {
+  return `wfs_${name}_${SCRIPT_VERSION}`;
+}
+
+/**
+ * Defines every script once per client. ioredis sends EVALSHA and falls back to EVAL on NOSCRIPT, so a Redis
+ * restart that empties the script cache needs nothing from us.
+ */
+export function defineScripts(client: Redis): void {
+  for (const [name, script] of Object.entries(luaScripts)) {
+    client.defineCommand(commandName(name as ScriptName), { numberOfKeys: script.numberOfKeys, lua: script.lua });
+  }
+}
+
+/** Runs a defined script by name with its keys then its arguments. */
+export function runScript(client: Redis, name: ScriptName, keys: string[], args: (string | number)[]): Promise<unknown[]> {
+  // defineCommand adds methods at run time; ioredis types cannot know them, hence the index signature cast.
+  const command = (client as unknown as Record<string, (...a: (string | number)[]) => Promise<unknown>>)[commandName(name)];
+  if (!command) throw new Error(`script ${name} is not defined on this client`);
+  return command.call(client, ...keys, ...args) as Promise<unknown[]>;
+}

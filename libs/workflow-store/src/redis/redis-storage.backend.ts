@@ -1,0 +1,263 @@
+import type { Redis } from 'ioredis';
+import { StoreUnavailableError } from '../errors/store-unavailable.error.js';
+import { WorkflowStoreError } from '../errors/workflow-store.error.js';
+import type { LimitsOptions, RedisOptions } from '../config/workflow-store.options.js';
+import { filterOf, indexKey, rangeOf, type ListRange } from '../shared/list-order.js';
+import type { ListSlice, NewRecord, RecordWrite, StorageBackend, WriteReply } from '../shared/storage-backend.js';
+import type { StoreLogger } from '../shared/store-logger.js';
+import { DEFAULT_STATUS, DEFAULT_TYPE } from '../workflow.schema.js';
+import type { JsonObject, RestoreOutcome, Workflow } from '../workflow.types.js';
+import { connectWhenReady, createRedisClient } from './redis-client.factory.js';
+import { hashFromPairs, workflowFromHash, workflowFromWriteReply } from './redis-codec.js';
+import { mapRedisError, scriptRefusal, ScriptStatus } from './redis-errors.js';
+import { RedisKeys, SHARD_COUNT, type WorkflowKeys } from './redis-keys.js';
+import { defineScripts, runScript, type ScriptName } from './redis-scripts.js';
+import { checkRedisServer } from './persistence-check.js';
+
+/** Operation ids remembered per workflow. */
+const MAX_OPERATIONS = 32;
+/** Expired index entries each write sweeps from its shard, on top of the periodic sweep. */
+const PURGE_PER_WRITE = 16;
+const PURGE_PER_SWEEP = 1000;
+/** Upper bound of the lexicographic index: every byte of a key is ASCII, so U+00FF (UTF-8 C3 BF) sorts after all. */
+const LEX_MAX = '\u00ff';
+
+/**
+ * Redis backend: every write is one atomic Lua script (lua/*.lua), reads are plain commands. The client fails
+ * fast instead of queueing (see redis-client.factory.ts), and every failure is mapped to a typed error in
+ * redis-errors.ts.
+ */
+export class RedisStorageBackend implements StorageBackend {
+  readonly client: Redis;
+  readonly keys: RedisKeys;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private wasReady = false;
+  private closing = false;
+
+  constructor(
+    private readonly options: RedisOptions,
+    private readonly limits: LimitsOptions,
+    private readonly logger: StoreLogger,
+  ) {
+    this.client = createRedisClient(options);
+    this.keys = new RedisKeys(options.keyPrefix);
+    defineScripts(this.client);
+    this.watchConnection();
+  }
+
+  async connect(): Promise<void> {
+    await connectWhenReady(this.client, this.options, this.logger);
+    try {
+      await checkRedisServer(this.client, this.options.persistenceCheck, this.logger);
+    } catch (error) {
+      this.client.disconnect();
+      throw error instanceof WorkflowStoreError ? error : mapRedisError(error, 'boot check', false, true);
+    }
+    this.wasReady = true;
+    if (this.options.purgeIntervalMs > 0) {
+      this.sweepTimer = setInterval(() => void this.sweepQuietly(), this.options.purgeIntervalMs);
+      this.sweepTimer.unref();
+    }
+  }
+
+  async create(record: NewRecord, operationId: string | undefined): Promise<WriteReply> {
+    const reply = await this.write('create', record.id, [
+      record.id,
+      record.type,
+      record.status,
+      record.stateJson,
+      record.ttlSeconds,
+      operationId ?? '',
+      MAX_OPERATIONS,
+      PURGE_PER_WRITE,
+    ]);
+    return this.writeReply(reply, record.id, record.stateJson);
+  }
+
+  async save(write: RecordWrite, expectedVersion: number | undefined, operationId: string | undefined): Promise<WriteReply> {
+    const reply = await this.write('save', write.id, [
+      write.id,
+      write.type ?? '',
+      write.status ?? '',
+      write.stateJson,
+      write.ttlSeconds ?? '',
+      expectedVersion ?? '',
+      operationId ?? '',
+      MAX_OPERATIONS,
+      PURGE_PER_WRITE,
+      DEFAULT_TYPE,
+      DEFAULT_STATUS,
+      this.limits.defaultTtlSeconds,
+    ]);
+    return this.writeReply(reply, write.id, write.stateJson, expectedVersion);
+  }
+
+  async get(id: string): Promise<Workflow | null> {
+    const hash = await this.read('get', () => this.client.hgetall(this.keys.record(id)));
+    return workflowFromHash(id, hash);
+  }
+
+  async getForWrite(id: string, operationId: string | undefined): Promise<{ workflow: Workflow | null; replayed: boolean }> {
+    const keys = this.keys.forWorkflow(id);
+    const [hash, log] = await this.read('read for write', () =>
+      Promise.all([this.client.hgetall(keys.record), operationId ? this.client.get(keys.operations) : Promise.resolve(null)]),
+    );
+    return { workflow: workflowFromHash(id, hash), replayed: log !== null && log.includes(`|${operationId ?? ''}=`) };
+  }
+
+  async delete(id: string, expectedVersion: number | undefined, operationId: string | undefined): Promise<'deleted' | 'replayed'> {
+    const reply = await this.write('delete', id, [id, expectedVersion ?? '', operationId ?? '', MAX_OPERATIONS, PURGE_PER_WRITE]);
+    const status = Number(reply[0]);
+    if (status === ScriptStatus.Applied) return 'deleted';
+    if (status === ScriptStatus.Replayed) return 'replayed';
+    throw scriptRefusal(reply, id, expectedVersion);
+  }
+
+  async touch(id: string, ttlSeconds: number | undefined, operationId: string | undefined): Promise<WriteReply> {
+    const reply = await this.write('touch', id, [id, ttlSeconds ?? '', operationId ?? '', MAX_OPERATIONS, PURGE_PER_WRITE]);
+    const status = Number(reply[0]);
+    if (status === ScriptStatus.Replayed) return { kind: 'replayed' };
+    if (status !== ScriptStatus.Applied) throw scriptRefusal(reply, id);
+    const workflow = workflowFromHash(id, hashFromPairs(reply.slice(1)));
+    if (!workflow) throw new WorkflowStoreError('internal', `touch of ${id} returned no record`);
+    return { kind: 'applied', workflow };
+  }
+
+  /**
+   * Reads the next `limit` index keys after the cursor from every shard (one command each, sent together), keeps
+   * the smallest `limit` overall, then fetches those records. Cost: SHARD_COUNT × limit index entries plus `limit`
+   * records, whatever the number of stored workflows.
+   */
+  async listSlice(range: ListRange, limit: number): Promise<ListSlice> {
+    const min = range.after === undefined ? `[${range.prefix}` : `(${range.after}`;
+    const max = `[${range.prefix}${LEX_MAX}`;
+    const perShard = await this.read('list', () =>
+      Promise.all(
+        Array.from({ length: SHARD_COUNT }, (_, shard) =>
+          this.client.zrangebylex(this.keys.shardIndexes(shard).index, min, max, 'LIMIT', 0, limit + 1),
+        ),
+      ),
+    );
+    const candidates = perShard.flat().sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const page = candidates.slice(0, limit);
+    const ids = page.map((key) => key.slice(key.lastIndexOf('\u0000') + 1));
+    const hashes = await this.read('list', () => Promise.all(ids.map((id) => this.client.hgetall(this.keys.record(id)))));
+    const { kind } = rangeOf(filterOf(range.prefix));
+    const items: Workflow[] = [];
+    hashes.forEach((hash, i) => {
+      const workflow = workflowFromHash(ids[i] as string, hash);
+      // Skips expired records, and records whose labels changed after the index was read (they are listed under their new key).
+      if (workflow && indexKey(kind, workflow) === page[i]) items.push(workflow);
+    });
+    return { items, lastKey: page.at(-1) ?? null, more: candidates.length > limit };
+  }
+
+  async restore(record: Workflow, stateJson: string): Promise<RestoreOutcome> {
+    const reply = await this.write('restore', record.id, [
+      record.id,
+      record.type,
+      record.status,
+      stateJson,
+      record.version,
+      Date.parse(record.createdAt),
+      Date.parse(record.updatedAt),
+      Date.parse(record.expiresAt),
+      record.ttlSeconds,
+      PURGE_PER_WRITE,
+    ]);
+    const status = Number(reply[0]);
+    if (status === ScriptStatus.Applied) return 'written';
+    if (status === ScriptStatus.Expired) return 'skipped-expired';
+    if (status === ScriptStatus.StoredIsNewer) return 'skipped-newer';
+    throw scriptRefusal(reply, record.id);
+  }
+
+  /** Sweeps index entries of expired workflows in every shard; returns how many were removed. */
+  async purgeExpired(): Promise<number> {
+    let removed = 0;
+    for (let shard = 0; shard < SHARD_COUNT; shard++) {
+      const keys = this.keys.shardIndexes(shard);
+      const reply = await this.run('purgeExpired', [keys.index, keys.expiry, keys.labels], [PURGE_PER_SWEEP], 'purge', true);
+      removed += Number(reply);
+    }
+    return removed;
+  }
+
+  async ping(): Promise<void> {
+    await this.read('ping', () => this.client.ping());
+  }
+
+  async close(): Promise<void> {
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.closing = true;
+    if (this.client.status === 'end') return;
+    try {
+      if (this.client.status === 'ready') await this.client.quit();
+      else this.client.disconnect();
+    } catch {
+      this.client.disconnect(); // QUIT could not be sent or answered: drop the socket anyway
+    }
+  }
+
+  private async write(name: ScriptName, id: string, args: (string | number)[]): Promise<unknown[]> {
+    const keys: WorkflowKeys = this.keys.forWorkflow(id);
+    const reply = await this.run(name, [keys.record, keys.operations, keys.index, keys.expiry, keys.labels], args, name, true);
+    return reply as unknown[];
+  }
+
+  private writeReply(reply: unknown[], id: string, stateJson: string, expectedVersion?: number): WriteReply {
+    const status = Number(reply[0]);
+    if (status === ScriptStatus.Replayed) return { kind: 'replayed' };
+    if (status !== ScriptStatus.Applied) throw scriptRefusal(reply, id, expectedVersion);
+    return { kind: 'applied', workflow: workflowFromWriteReply(id, reply, JSON.parse(stateJson) as JsonObject) };
+  }
+
+  private async run(name: ScriptName, keys: string[], args: (string | number)[], operation: string, isWrite: boolean): Promise<unknown> {
+    this.assertReady(operation);
+    try {
+      return await runScript(this.client, name, keys, args);
+    } catch (error) {
+      throw mapRedisError(error, operation, isWrite, true);
+    }
+  }
+
+  private async read<T>(operation: string, command: () => Promise<T>): Promise<T> {
+    this.assertReady(operation);
+    try {
+      return await command();
+    } catch (error) {
+      throw mapRedisError(error, operation, false, true);
+    }
+  }
+
+  /** Nothing is sent unless the connection is ready, so a refusal here is certain to have changed nothing. */
+  private assertReady(operation: string): void {
+    if (this.client.status !== 'ready') {
+      throw new StoreUnavailableError(`${operation}: Redis connection is ${this.client.status}; nothing was sent`);
+    }
+  }
+
+  /** Logs each loss and recovery of the connection once, with the real cause. */
+  private watchConnection(): void {
+    this.client.on('error', (error: Error) => {
+      if (this.wasReady) this.logger.error(`Redis connection error: ${error.message}`);
+      this.wasReady = false;
+    });
+    this.client.on('close', () => {
+      if (this.wasReady && !this.closing) this.logger.warn('Redis connection lost; reconnecting');
+      this.wasReady = false;
+    });
+    this.client.on('ready', () => {
+      if (!this.wasReady) this.logger.log('Redis connection ready again');
+      this.wasReady = true;
+    });
+  }
+
+  private async sweepQuietly(): Promise<void> {
+    try {
+      await this.purgeExpired();
+    } catch (error) {
+      this.logger.warn(`sweep of expired index entries skipped: ${(error as Error).message}`);
+    }
+  }
+}

@@ -1,0 +1,97 @@
+import type {
+  CreateInput,
+  DeleteOptions,
+  ListPage,
+  ListQuery,
+  MutateOptions,
+  MutateResult,
+  RestoreOutcome,
+  SaveInput,
+  SaveOptions,
+  TouchOptions,
+  UpdateOptions,
+  Workflow,
+  WorkflowPatch,
+  WriteOptions,
+} from './workflow.types.js';
+
+/**
+ * The backend-neutral contract of the store, and its Nest injection token.
+ *
+ * Every method validates its input first and throws `InvalidInputError` (or `StateTooLargeError`) before
+ * anything reaches the backend. Every backend failure is typed: `StoreUnavailableError` when nothing was
+ * written, `OutcomeUnknownError` when a write was sent and its reply lost, `StorageFullError` when the backend
+ * is out of memory. No method ever reports a miss or a success that did not happen, and none waits longer than
+ * the configured command timeout.
+ *
+ * Every workflow expires: each successful write restarts its sliding TTL (`ttlSeconds`, default
+ * `WORKFLOW_STATE_TTL`). An expired workflow is gone for every method.
+ */
+export abstract class WorkflowStore {
+  /**
+   * Stores a new workflow at version 1.
+   * @throws AlreadyExistsError if the id is taken (nothing is written).
+   */
+  abstract create(input: CreateInput, options?: WriteOptions): Promise<Workflow>;
+
+  /** The workflow, or `null` if it does not exist or has expired. Never `null` because the backend is down: that throws. */
+  abstract get(id: string): Promise<Workflow | null>;
+
+  /**
+   * Unconditional upsert: creates at version 1 or replaces the state at version + 1. With `expectedVersion` it is
+   * a compare-and-set instead.
+   * @throws VersionConflictError when `expectedVersion` is given and differs (nothing is written).
+   * @throws NotFoundError when `expectedVersion` is given and the workflow does not exist.
+   */
+  abstract save(id: string, input: SaveInput, options?: SaveOptions): Promise<Workflow>;
+
+  /**
+   * Applies a JSON Merge Patch (RFC 7396) to `type`, `status` and `state` atomically, as version + 1. Without
+   * `expectedVersion` it applies to whatever version is current (retrying internally on a concurrent write).
+   * @throws NotFoundError if the workflow does not exist.
+   * @throws VersionConflictError when `expectedVersion` is stale; carries `currentVersion`.
+   */
+  abstract update(id: string, patch: WorkflowPatch, options?: UpdateOptions): Promise<Workflow>;
+
+  /**
+   * Read-modify-write: calls `fn` with the current workflow and saves what it returns with a compare-and-set,
+   * retrying from a fresh read on conflict up to `maxAttempts` times (default 10). `fn` may run more than once.
+   * @throws NotFoundError if the workflow does not exist.
+   * @throws VersionConflictError when every attempt lost a race.
+   */
+  abstract mutate(id: string, fn: (current: Workflow) => MutateResult | Promise<MutateResult>, options?: MutateOptions): Promise<Workflow>;
+
+  /**
+   * Deletes the workflow and its index entries.
+   * @throws NotFoundError if it does not exist. @throws VersionConflictError on a stale `expectedVersion`.
+   */
+  abstract delete(id: string, options?: DeleteOptions): Promise<void>;
+
+  /**
+   * One page of live workflows, optionally filtered by `type` and/or `status`. Order is stable (by index key)
+   * and a full walk returns every workflow that lives through it exactly once. The cost of a page grows with
+   * `limit`, never with the number of stored workflows.
+   * @throws InvalidInputError on a malformed cursor or one from a different filter.
+   */
+  abstract list(query?: ListQuery): Promise<ListPage>;
+
+  /**
+   * Restarts the workflow's TTL without changing its state or version. `ttlSeconds`, when given, becomes the
+   * workflow's sliding TTL from now on.
+   * @throws NotFoundError if it does not exist.
+   */
+  abstract touch(id: string, options?: TouchOptions): Promise<Workflow>;
+
+  /**
+   * Writes a complete record as it is (id, version, timestamps and remaining TTL kept): used by snapshot load,
+   * import and migration. Never overwrites a stored workflow whose version is equal or higher, and skips a
+   * record that has already expired.
+   */
+  abstract restore(record: Workflow): Promise<RestoreOutcome>;
+
+  /** Resolves when the backend answers; throws `StoreUnavailableError` otherwise. */
+  abstract ping(): Promise<void>;
+
+  /** Releases the backend (closes the Redis connection, writes the memory snapshot). Idempotent. */
+  abstract close(): Promise<void>;
+}

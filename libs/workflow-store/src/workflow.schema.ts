@@ -1,0 +1,65 @@
+import { z } from 'zod';
+
+/** Ids: a safe charset so no id can carry `*`, `?`, `[`, `{`, `}`, `:` or whitespace into keys, patterns or URLs. */
+export const WORKFLOW_ID_PATTERN = /^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}$/;
+/** `type` and `status` end up in index entries, so they get the same treatment. */
+export const LABEL_PATTERN = /^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}$/;
+/** Operation ids are stored in a `|`/`=` separated log, so neither may appear in them. */
+export const OPERATION_ID_PATTERN = /^[A-Za-z0-9_.~-]{1,128}$/;
+
+export const DEFAULT_STATUS = 'created';
+export const DEFAULT_TYPE = 'default';
+export const MAX_LIST_LIMIT = 1000;
+export const DEFAULT_LIST_LIMIT = 100;
+
+export const workflowIdSchema = z
+  .string()
+  .regex(WORKFLOW_ID_PATTERN, 'must be 1-64 characters of A-Z a-z 0-9 _ . - and not start with "."');
+export const labelSchema = z
+  .string()
+  .regex(LABEL_PATTERN, 'must be 1-64 characters of A-Z a-z 0-9 _ . - and not start with "."');
+export const operationIdSchema = z.string().regex(OPERATION_ID_PATTERN, 'must be 1-128 characters of A-Z a-z 0-9 _ . ~ -');
+export const versionSchema = z.number().int('must be an integer').min(1, 'must be at least 1');
+export const ttlSecondsSchema = z.number().int('must be a whole number of seconds').min(1, 'must be at least 1 second');
+
+/** A JSON object (not an array, not null). Its members are checked by serialisation, not here: that is one pass, not two. */
+export const stateSchema = z.custom<Record<string, unknown>>(
+  (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
+  'must be a JSON object',
+);
+
+export const createInputSchema = z.strictObject({
+  id: workflowIdSchema.optional(),
+  type: labelSchema,
+  status: labelSchema.optional(),
+  state: stateSchema,
+  ttlSeconds: ttlSecondsSchema.optional(),
+});
+
+export const saveInputSchema = z.strictObject({
+  type: labelSchema.optional(),
+  status: labelSchema.optional(),
+  state: stateSchema,
+  ttlSeconds: ttlSecondsSchema.optional(),
+});
+
+/** Merge patch over the writable fields; anything else (id, version, timestamps) is refused. */
+export const patchSchema = z.strictObject({
+  type: labelSchema.optional(),
+  status: labelSchema.optional(),
+  state: stateSchema.optional(),
+});
+
+export const writeOptionsSchema = z.strictObject({
+  operationId: operationIdSchema.optional(),
+  expectedVersion: versionSchema.optional(),
+  ttlSeconds: ttlSecondsSchema.optional(),
+  maxAttempts: z.number().int().min(1).max(100).optional(),
+});
+
+export const listQuerySchema = z.strictObject({
+  type: labelSchema.optional(),
+  status: labelSchema.optional(),
+  limit: z.number().int().min(1).max(MAX_LIST_LIMIT).optional(),
+  cursor: z.string().max(1024).optional(),
+});

@@ -1,0 +1,109 @@
+/** Any JSON value, as stored in a workflow's `state`. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+/** A JSON object: the shape of every workflow's `state`. */
+export type JsonObject = { [key: string]: JsonValue };
+
+/** A stored workflow, as every backend returns it. Times are ISO-8601 UTC strings. */
+export interface Workflow {
+  /** Caller-chosen or generated (UUID v7); `[A-Za-z0-9_.-]`, 1–128 characters. */
+  id: string;
+  /** What kind of workflow this is, e.g. `invoice-review`. Safe charset, 1–64 characters. */
+  type: string;
+  /** Where it is, e.g. `review`. Safe charset, 1–64 characters. */
+  status: string;
+  /** The workflow's data: any JSON object up to the configured size. */
+  state: JsonObject;
+  /** Starts at 1; grows by exactly 1 on every successful write (touch does not count). */
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+  /** When the workflow disappears unless it is written or touched before. */
+  expiresAt: string;
+  /** The sliding TTL, in seconds, that every write of this workflow restarts. */
+  ttlSeconds: number;
+}
+
+/** Input of `create`. */
+export interface CreateInput {
+  /** Omit to get a generated UUID v7. */
+  id?: string;
+  type: string;
+  /** Defaults to `created`. */
+  status?: string;
+  state: JsonObject;
+  /** Sliding TTL of this workflow in seconds; defaults to `WORKFLOW_STATE_TTL`, at most `WORKFLOW_MAX_TTL`. */
+  ttlSeconds?: number;
+}
+
+/** Input of `save`: an unconditional upsert. Omitted `type`/`status` keep the stored ones (or the defaults for a new workflow). */
+export interface SaveInput {
+  type?: string;
+  status?: string;
+  state: JsonObject;
+  ttlSeconds?: number;
+}
+
+/** A JSON Merge Patch (RFC 7396) over the writable fields. `null` inside `state` deletes that member; `state` itself cannot be removed (send `{}` members as `null` to clear it). */
+export interface WorkflowPatch {
+  type?: string;
+  status?: string;
+  state?: { [key: string]: JsonValue };
+}
+
+/** Options shared by every write. */
+export interface WriteOptions {
+  /**
+   * Caller-chosen id of this write (`[A-Za-z0-9_.~-]`, 1–128 chars). A write re-sent with the same id
+   * (after a timeout or a lost reply) is applied at most once; the repeat returns the workflow as it is now.
+   */
+  operationId?: string;
+}
+
+export interface SaveOptions extends WriteOptions {
+  /** When given, the save only succeeds if the stored version equals it (compare-and-set). */
+  expectedVersion?: number;
+}
+
+export interface UpdateOptions extends WriteOptions {
+  /** When given, the patch only applies if the stored version equals it; otherwise it applies to the latest version. */
+  expectedVersion?: number;
+}
+
+export interface DeleteOptions extends WriteOptions {
+  expectedVersion?: number;
+}
+
+export interface TouchOptions extends WriteOptions {
+  /** New sliding TTL in seconds (stored for later writes too); defaults to the workflow's own TTL. */
+  ttlSeconds?: number;
+}
+
+export interface MutateOptions extends WriteOptions {
+  /** How many read-modify-write rounds to try before giving up with `VersionConflictError`. Default 10. */
+  maxAttempts?: number;
+}
+
+/** What a `mutate` callback returns: the new writable fields (omitted ones stay as they are). */
+export interface MutateResult {
+  type?: string;
+  status?: string;
+  state: JsonObject;
+}
+
+export interface ListQuery {
+  type?: string;
+  status?: string;
+  /** Page size, 1–1000. Default 100. */
+  limit?: number;
+  /** The `nextCursor` of the previous page; only valid with the same `type`/`status` filter. */
+  cursor?: string;
+}
+
+export interface ListPage {
+  items: Workflow[];
+  /** Pass back to get the next page; `null` when there is nothing more. */
+  nextCursor: string | null;
+}
+
+/** Outcome of `restore` (used by snapshot load, import and migration). */
+export type RestoreOutcome = 'written' | 'skipped-newer' | 'skipped-expired';
