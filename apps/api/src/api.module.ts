@@ -1,0 +1,26 @@
+import { Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { ConfigModule, ConfigService } from '@nestjs/config';
+import { WorkflowStoreModule } from '#workflow-store';
+import { validateEnvironment, type Environment } from './config/environment.js';
+import { HealthModule } from './health/health.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
+import { ProblemDetailsFilter } from './problem/problem-details.filter.js';
+import { WorkflowsModule } from './workflows/workflows.module.js';
+
+@Module({
+  imports: [
+    // The whole environment is validated once here; every bad variable is named in one error.
+    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, validate: validateEnvironment }),
+    WorkflowStoreModule.forRootAsync({
+      isGlobal: true,
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<Environment, true>) => ({ options: config.get('workflowStore', { infer: true }) }),
+    }),
+    WorkflowsModule,
+    HealthModule,
+    MetricsModule,
+  ],
+  providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],
+})
+export class ApiModule {}

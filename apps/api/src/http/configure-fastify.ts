@@ -1,0 +1,39 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyInstance } from 'fastify';
+import type { ApiOptions } from '../config/api.config.js';
+import type { MetricsRegistry } from '../metrics/metrics.registry.js';
+import { sendProblem } from '../problem/send-problem.js';
+import { toProblem } from '../problem/to-problem.js';
+import { isConditional } from '../problem/problem-details.filter.js';
+
+/**
+ * Body parsing, request ids, metrics and pre-controller errors, at the Fastify level where they are cheapest.
+ * Only JSON and merge-patch JSON bodies are accepted (415 otherwise); `__proto__`/`constructor` keys are refused
+ * by Fastify's secure JSON parser.
+ */
+export function configureFastify(app: NestFastifyApplication, options: ApiOptions, metrics: MetricsRegistry): void {
+  const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
+  fastify.removeAllContentTypeParsers();
+  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  for (const type of ['application/json', 'application/merge-patch+json']) {
+    fastify.addContentTypeParser(type, { parseAs: 'string', bodyLimit: options.bodyLimitBytes }, parseJson);
+  }
+
+  fastify.addHook('onRequest', (request, reply, done) => {
+    void reply.header('x-request-id', request.id);
+    done();
+  });
+
+  fastify.addHook('onResponse', (request, reply, done) => {
+    const labels = { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) };
+    metrics.httpRequests.inc(labels);
+    metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
+    done();
+  });
+
+  fastify.setErrorHandler((error, request, reply) => {
+    const { body, internal } = toProblem(error, { conditional: isConditional(request) });
+    if (internal) request.log.error({ err: error }, 'unhandled error');
+    sendProblem(reply, body, request.url);
+  });
+}

@@ -1,0 +1,68 @@
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { ConsoleLogger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { ApiModule } from './api.module.js';
+import type { Environment } from './config/environment.js';
+import { configureFastify } from './http/configure-fastify.js';
+import { ShutdownState } from './health/shutdown-state.js';
+import { MetricsRegistry } from './metrics/metrics.registry.js';
+import { setupOpenApi } from './openapi/setup-openapi.js';
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+/** A caller's X-Request-Id is kept when it is safe to log; otherwise a new one is made. */
+function requestId(request: IncomingMessage): string {
+  const given = request.headers['x-request-id'];
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+async function bootstrap(): Promise<void> {
+  const logLevel = process.env.LOG_LEVEL ?? 'info';
+  const adapter = new FastifyAdapter({
+    logger: { level: logLevel, redact: ['req.headers.authorization', 'req.headers.cookie'] },
+    genReqId: requestId,
+    requestIdLogLabel: 'reqId',
+    return503OnClosing: true,
+  });
+  const logger = new ConsoleLogger({ json: true, logLevels: logLevel === 'silent' ? [] : undefined });
+  const app = await NestFactory.create<NestFastifyApplication>(ApiModule, adapter, { logger, abortOnError: false });
+  const { api } = { api: app.get(ConfigService<Environment, true>).get('api', { infer: true }) };
+  configureFastify(app, api, app.get(MetricsRegistry));
+  setupOpenApi(app);
+
+  // Our own signal handling (not enableShutdownHooks, which re-raises the signal): drain, close, exit 0.
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    app.get(ShutdownState).shuttingDown = true;
+    logger.log(`${signal} received: draining in-flight requests, then closing the store`, 'Lifecycle');
+    setTimeout(() => {
+      logger.error(`shutdown took longer than SHUTDOWN_TIMEOUT_MS=${api.shutdownTimeoutMs}; exiting`, undefined, 'Lifecycle');
+      process.exit(1);
+    }, api.shutdownTimeoutMs).unref();
+    app.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error(`shutdown failed: ${(error as Error).message}`, undefined, 'Lifecycle');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+
+  // init() runs the store's onModuleInit: Redis is connected and checked before the port opens.
+  await app.listen({ port: api.port, host: api.host });
+  logger.log(`listening on ${await app.getUrl()}`, 'Lifecycle');
+}
+
+bootstrap().catch((error: unknown) => {
+  // Boot failures (bad variable, Redis unreachable) end the process with the real cause, never a fallback.
+  console.error(JSON.stringify({ level: 'fatal', message: `workflow-store API failed to start: ${(error as Error).message}` }));
+  process.exit(1);
+});

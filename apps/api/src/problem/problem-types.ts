@@ -1,0 +1,42 @@
+/**
+ * The stable problem types of the API (RFC 9457). Clients switch on `type`; titles never change meaning.
+ * The `outcome-unknown` type is distinct from `store-unavailable`: the write may have been applied, and retrying
+ * with the same Idempotency-Key is safe.
+ */
+export const PROBLEM_TYPES = {
+  'invalid-input': { status: 400, title: 'The request is invalid' },
+  'invalid-json': { status: 400, title: 'The body is not valid JSON' },
+  unauthorized: { status: 401, title: 'Authentication required' },
+  'not-found': { status: 404, title: 'No such workflow' },
+  'route-not-found': { status: 404, title: 'No such route' },
+  'method-not-allowed': { status: 405, title: 'Method not allowed' },
+  'already-exists': { status: 409, title: 'The workflow already exists' },
+  'version-conflict': { status: 409, title: 'The workflow was changed concurrently' },
+  'precondition-failed': { status: 412, title: 'The precondition failed' },
+  'payload-too-large': { status: 413, title: 'The body is too large' },
+  'state-too-large': { status: 413, title: 'The state is too large' },
+  'unsupported-media-type': { status: 415, title: 'Unsupported content type' },
+  'precondition-required': { status: 428, title: 'A precondition (If-Match) is required' },
+  'store-unavailable': { status: 503, title: 'The store is unavailable' },
+  'outcome-unknown': { status: 503, title: 'The outcome of the write is unknown' },
+  'storage-full': { status: 507, title: 'The store is full' },
+  internal: { status: 500, title: 'Internal error' },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ProblemType = keyof typeof PROBLEM_TYPES;
+
+export const PROBLEM_BASE_URI = 'urn:workflow-store:problem:';
+
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance?: string;
+  [extension: string]: unknown;
+}
+
+export function problem(type: ProblemType, detail: string, extensions: Record<string, unknown> = {}): ProblemBody {
+  const { status, title } = PROBLEM_TYPES[type];
+  return { type: `${PROBLEM_BASE_URI}${type}`, title, status, detail, ...extensions };
+}

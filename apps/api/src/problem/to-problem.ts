@@ -1,0 +1,94 @@
+import { HttpException } from '@nestjs/common';
+import {
+  AlreadyExistsError,
+  InvalidInputError,
+  NotFoundError,
+  StateTooLargeError,
+  VersionConflictError,
+  WorkflowStoreError,
+} from '#workflow-store';
+import { problem, type ProblemBody, type ProblemType } from './problem-types.js';
+import { ProblemException } from './problem.exception.js';
+
+const STORE_CODES: Record<string, ProblemType> = {
+  'store-unavailable': 'store-unavailable',
+  'outcome-unknown': 'outcome-unknown',
+  'storage-full': 'storage-full',
+};
+
+/** What the filter needs to know about the request to choose 404/409 versus 412. */
+export interface RequestFacts {
+  conditional: boolean;
+}
+
+/**
+ * The one mapping from anything thrown to a problem body. Store messages about the backend are generic to
+ * clients (the logs carry the detail); validation messages are returned as they are, with field paths.
+ */
+export function toProblem(error: unknown, facts: RequestFacts): { body: ProblemBody; internal: boolean } {
+  if (error instanceof ProblemException) return { body: problem(error.problemType, error.detail, error.extensions), internal: false };
+  if (error instanceof InvalidInputError) {
+    return { body: problem('invalid-input', error.message, { errors: error.issues }), internal: false };
+  }
+  if (error instanceof StateTooLargeError) {
+    return { body: problem('state-too-large', error.message, { maxBytes: error.maxBytes }), internal: false };
+  }
+  if (error instanceof VersionConflictError) {
+    const type = facts.conditional ? 'precondition-failed' : 'version-conflict';
+    return { body: problem(type, error.message, { currentVersion: error.currentVersion }), internal: false };
+  }
+  if (error instanceof NotFoundError) {
+    const type = facts.conditional ? 'precondition-failed' : 'not-found';
+    return { body: problem(type, error.message), internal: false };
+  }
+  if (error instanceof AlreadyExistsError) {
+    const type = facts.conditional ? 'precondition-failed' : 'already-exists';
+    return { body: problem(type, error.message, { currentVersion: error.currentVersion }), internal: false };
+  }
+  if (error instanceof WorkflowStoreError && STORE_CODES[error.code]) {
+    const type = STORE_CODES[error.code] as ProblemType;
+    const detail =
+      type === 'outcome-unknown'
+        ? 'The write was sent but its reply was lost; it may or may not have been applied. Retrying with the same Idempotency-Key is safe.'
+        : type === 'storage-full'
+          ? 'The store is out of memory; nothing was written. Reads and deletes still work.'
+          : 'The store cannot be reached right now; nothing was written. Retry shortly.';
+    return { body: problem(type, detail), internal: false };
+  }
+  if (error instanceof HttpException) return { body: fromHttpException(error), internal: false };
+  const fastify = fromFastifyError(error);
+  if (fastify) return { body: fastify, internal: false };
+  return { body: problem('internal', 'An unexpected error occurred; it has been logged.'), internal: true };
+}
+
+function fromHttpException(error: HttpException): ProblemBody {
+  const status = error.getStatus();
+  if (status === 404) return problem('route-not-found', error.message);
+  if (status === 405) return problem('method-not-allowed', error.message);
+  if (status === 413) return problem('payload-too-large', error.message);
+  if (status === 415) return problem('unsupported-media-type', error.message);
+  if (status >= 400 && status < 500) return { ...problem('invalid-input', error.message), status };
+  return problem('internal', 'An unexpected error occurred; it has been logged.');
+}
+
+/** Errors Fastify raises while reading the body, before any controller runs. */
+function fromFastifyError(error: unknown): ProblemBody | undefined {
+  const e = error as { code?: string; statusCode?: number; message?: string };
+  if (typeof e?.code !== 'string' || !e.code.startsWith('FST_')) {
+    if (error instanceof SyntaxError) return problem('invalid-json', error.message);
+    return undefined;
+  }
+  switch (e.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return problem('payload-too-large', 'The request body is larger than BODY_LIMIT_BYTES.');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return problem('unsupported-media-type', e.message ?? 'Unsupported content type');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return problem('invalid-json', 'The body is empty but the content type says JSON.');
+    default:
+      return e.statusCode && e.statusCode < 500
+        ? { ...problem('invalid-input', e.message ?? 'Invalid request'), status: e.statusCode }
+        : undefined;
+  }
+}

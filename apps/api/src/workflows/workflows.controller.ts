@@ -1,0 +1,184 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, Req, Res } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { ApiBody, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import {
+  DEFAULT_LIST_LIMIT,
+  NotFoundError,
+  WorkflowStore,
+  type CreateInput,
+  type ListPage,
+  type SaveInput,
+  type Workflow,
+  type WorkflowPatch,
+} from '#workflow-store';
+import type { Environment } from '../config/environment.js';
+import { StoreMetrics } from '../metrics/store-metrics.js';
+import { ProblemException } from '../problem/problem.exception.js';
+import { etagOf, ifMatchAccepts, ifNoneMatchHits, parseEntityTags, type EntityTagCondition } from './conditional-request.js';
+import { operationIdFrom } from './idempotency-key.js';
+import { listQueryFrom } from './list-query.js';
+import { requireMediaType } from './media-type.js';
+import { openApiSchemas } from '../openapi/openapi-schemas.js';
+
+const JSON_TYPE = 'application/json';
+const MERGE_PATCH_TYPE = 'application/merge-patch+json';
+
+/** Maps HTTP (RFC 9110 conditional requests) onto WorkflowStore calls; no storage logic lives here. */
+@ApiTags('workflows')
+@ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Writes only: a retried request with the same key is applied once.' })
+@Controller('workflows')
+export class WorkflowsController {
+  private readonly store: WorkflowStore;
+  private readonly requireIfMatch: boolean;
+
+  constructor(store: WorkflowStore, metrics: StoreMetrics, config: ConfigService<Environment, true>) {
+    this.store = metrics.instrument(store);
+    this.requireIfMatch = config.get('api', { infer: true }).requireIfMatch;
+  }
+
+  @Post()
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Create a workflow (409 if the id exists)' })
+  @ApiBody({ schema: openApiSchemas.createInput })
+  @ApiResponse({ status: 201, description: 'Created; ETag is the version, Location the URL', schema: openApiSchemas.workflow })
+  async create(@Body() body: unknown, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<Workflow> {
+    requireMediaType(request, JSON_TYPE);
+    const workflow = await this.store.create(body as CreateInput, { operationId: operationIdFrom(request.headers['idempotency-key']) });
+    reply.header('location', locationOf(workflow));
+    return represent(reply, workflow);
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List workflows, filtered by type and/or status, one page at a time' })
+  @ApiResponse({ status: 200, schema: openApiSchemas.listPage })
+  async list(@Query() query: Record<string, unknown>): Promise<ListPage> {
+    return this.store.list({ limit: DEFAULT_LIST_LIMIT, ...listQueryFrom(query) });
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'Read a workflow (304 when If-None-Match matches)' })
+  @ApiResponse({ status: 200, schema: openApiSchemas.workflow })
+  async get(@Param('id') id: string, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<Workflow | undefined> {
+    const workflow = await this.store.get(id);
+    if (!workflow) throw new NotFoundError(id);
+    const ifNoneMatch = parseEntityTags(request.headers['if-none-match'], 'If-None-Match');
+    if (ifNoneMatch && ifNoneMatchHits(ifNoneMatch, workflow.version)) {
+      reply.status(304).header('etag', etagOf(workflow.version));
+      return undefined;
+    }
+    return represent(reply, workflow);
+  }
+
+  @Put(':id')
+  @ApiOperation({ summary: 'Replace the state: If-Match = compare-and-set, If-None-Match: * = create only, neither = upsert' })
+  @ApiBody({ schema: openApiSchemas.saveInput })
+  @ApiResponse({ status: 200, schema: openApiSchemas.workflow })
+  async put(
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<Workflow> {
+    requireMediaType(request, JSON_TYPE);
+    const operationId = operationIdFrom(request.headers['idempotency-key']);
+    const ifMatch = parseEntityTags(request.headers['if-match'], 'If-Match');
+    const ifNoneMatch = parseEntityTags(request.headers['if-none-match'], 'If-None-Match');
+    if (ifNoneMatch?.any) {
+      const input = (body ?? {}) as SaveInput;
+      const created = await this.store.create({ type: 'default', ...input, id } as CreateInput, { operationId });
+      reply.status(201).header('location', locationOf(created));
+      return represent(reply, created);
+    }
+    if (ifNoneMatch) await this.refuseIfNoneMatch(id, ifNoneMatch);
+    if (!ifMatch && this.requireIfMatch) throw preconditionRequired();
+    const expectedVersion = ifMatch ? await this.expectedVersion(id, ifMatch) : undefined;
+    const workflow = await this.store.save(id, body as SaveInput, { expectedVersion, operationId });
+    if (!ifMatch && workflow.version === 1) reply.status(201).header('location', locationOf(workflow));
+    return represent(reply, workflow);
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Apply a JSON Merge Patch (application/merge-patch+json) atomically' })
+  @ApiBody({ schema: openApiSchemas.patch })
+  @ApiResponse({ status: 200, schema: openApiSchemas.workflow })
+  async patch(
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<Workflow> {
+    if (request.headers['content-type'] === undefined) {
+      throw new ProblemException('unsupported-media-type', `PATCH takes ${MERGE_PATCH_TYPE}`);
+    }
+    requireMediaType(request, MERGE_PATCH_TYPE);
+    const ifMatch = parseEntityTags(request.headers['if-match'], 'If-Match');
+    if (!ifMatch && this.requireIfMatch) throw preconditionRequired();
+    const expectedVersion = ifMatch ? await this.expectedVersion(id, ifMatch) : undefined;
+    const workflow = await this.store.update(id, body as WorkflowPatch, {
+      expectedVersion,
+      operationId: operationIdFrom(request.headers['idempotency-key']),
+    });
+    return represent(reply, workflow);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a workflow (If-Match supported)' })
+  async remove(@Param('id') id: string, @Req() request: FastifyRequest): Promise<void> {
+    const ifMatch = parseEntityTags(request.headers['if-match'], 'If-Match');
+    if (!ifMatch && this.requireIfMatch) throw preconditionRequired();
+    const expectedVersion = ifMatch ? await this.expectedVersion(id, ifMatch) : undefined;
+    await this.store.delete(id, { expectedVersion, operationId: operationIdFrom(request.headers['idempotency-key']) });
+  }
+
+  @Post(':id/touch')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Restart the TTL without changing state or version; body { ttlSeconds? } is optional' })
+  @ApiResponse({ status: 200, schema: openApiSchemas.workflow })
+  async touch(
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<Workflow> {
+    requireMediaType(request, JSON_TYPE);
+    const { ttlSeconds, ...rest } = (body ?? {}) as { ttlSeconds?: number };
+    const notAnObject = body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body));
+    if (notAnObject || Object.keys(rest).length > 0) {
+      throw new ProblemException('invalid-input', 'touch takes an optional JSON object { "ttlSeconds": n } and nothing else');
+    }
+    const workflow = await this.store.touch(id, { ttlSeconds, operationId: operationIdFrom(request.headers['idempotency-key']) });
+    return represent(reply, workflow);
+  }
+
+  /** The version a write must find: one strong tag is used as is; `*` or a list needs the current version. */
+  private async expectedVersion(id: string, condition: EntityTagCondition): Promise<number> {
+    if (!condition.any && condition.strong.length === 1 && condition.weak.length === 0) return condition.strong[0] as number;
+    const current = await this.store.get(id);
+    if (!current || !ifMatchAccepts(condition, current.version)) {
+      throw new ProblemException('precondition-failed', `If-Match does not match workflow ${id}`, current ? { currentVersion: current.version } : {});
+    }
+    return current.version;
+  }
+
+  private async refuseIfNoneMatch(id: string, condition: EntityTagCondition): Promise<void> {
+    const current = await this.store.get(id);
+    if (current && ifNoneMatchHits(condition, current.version)) {
+      throw new ProblemException('precondition-failed', `If-None-Match matches the current version of ${id}`, { currentVersion: current.version });
+    }
+  }
+}
+
+function represent(reply: FastifyReply, workflow: Workflow): Workflow {
+  reply.header('etag', etagOf(workflow.version));
+  return workflow;
+}
+
+function locationOf(workflow: Workflow): string {
+  return `/workflows/${encodeURIComponent(workflow.id)}`;
+}
+
+function preconditionRequired(): ProblemException {
+  return new ProblemException('precondition-required', 'This service requires If-Match on writes to existing workflows (REQUIRE_IF_MATCH=true)');
+}
