@@ -32,6 +32,8 @@ export class RedisStorageBackend implements StorageBackend {
   readonly keys: RedisKeys;
   private sweepTimer: NodeJS.Timeout | undefined;
   private wasReady = false;
+  /** Set once the connection was lost after boot, so "ready again" is only said after a real outage. */
+  private lost = false;
   private closing = false;
 
   constructor(
@@ -241,14 +243,17 @@ export class RedisStorageBackend implements StorageBackend {
   private watchConnection(): void {
     this.client.on('error', (error: Error) => {
       if (this.wasReady) this.logger.error(`Redis connection error: ${error.message}`);
+      if (this.wasReady) this.lost = true;
       this.wasReady = false;
     });
     this.client.on('close', () => {
       if (this.wasReady && !this.closing) this.logger.warn('Redis connection lost; reconnecting');
+      if (this.wasReady) this.lost = true;
       this.wasReady = false;
     });
     this.client.on('ready', () => {
-      if (!this.wasReady) this.logger.log('Redis connection ready again');
+      if (this.lost) this.logger.log('Redis connection ready again');
+      this.lost = false;
       this.wasReady = true;
     });
   }
