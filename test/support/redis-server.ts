@@ -1,25 +1,60 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import vm from 'node:vm';
 import { Redis } from 'ioredis';
 import { freePort } from './free-port.js';
 
 export interface RedisServerOptions {
-  /** Default true. */
+  /** `--appendonly yes|no`; default true. */
   appendonly?: boolean;
   /** Extra redis-server arguments, e.g. ['--maxmemory', '2mb']. */
   args?: string[];
 }
 
-const running = new Set<ChildProcess>();
-process.on('exit', () => {
-  for (const child of running) child.kill('SIGKILL');
-});
+const START_TIMEOUT_MS = 10_000;
+const REDIS_SERVER = process.env.REDIS_SERVER_BIN ?? 'redis-server';
 
-/** A private redis-server on a free port with its own data dir, ended by pid. Never a shared instance. */
+/**
+ * Pids of every redis-server still running, killed with SIGKILL when the process exits so nothing leaks if a test
+ * forgets `stop()`. Jest gives each test file a copy of `process` whose 'exit' never fires, and a fresh copy of
+ * this module per file; so the registry and its one 'exit' listener live on the real process object.
+ */
+const REGISTRY = Symbol.for('workflow-store.test.redis-servers');
+type Registry = Set<number>;
+
+function registry(): Registry {
+  // The host's `process` (not Jest's per-file copy): the only one whose 'exit' event is ever emitted.
+  const realProcess = vm.runInThisContext('process') as NodeJS.Process & { [REGISTRY]?: Registry };
+  let pids = realProcess[REGISTRY];
+  if (!pids) {
+    const created: Registry = new Set();
+    pids = created;
+    realProcess[REGISTRY] = created;
+    realProcess.on('exit', () => {
+      for (const pid of created) {
+        try {
+          realProcess.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    });
+  }
+  return pids;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A private redis-server on a free port with its own data dir, spawned directly (no shell) and ended by pid.
+ * Never a shared instance.
+ */
 export class RedisServer {
   private child: ChildProcess | undefined;
+  private exited: Promise<void> = Promise.resolve();
+  private stopped = false;
 
   private constructor(
     readonly port: number,
@@ -29,7 +64,12 @@ export class RedisServer {
 
   static async start(options: RedisServerOptions = {}): Promise<RedisServer> {
     const server = new RedisServer(await freePort(), mkdtempSync(join(tmpdir(), 'wfs-redis-')), options);
-    await server.launch();
+    try {
+      await server.launch();
+    } catch (error) {
+      await server.stop();
+      throw error;
+    }
     return server;
   }
 
@@ -37,70 +77,156 @@ export class RedisServer {
     return `redis://127.0.0.1:${this.port}`;
   }
 
+  /** Pid of the running process; undefined once it has exited. */
   get pid(): number | undefined {
-    return this.child?.pid;
+    return this.running() ? this.child?.pid : undefined;
   }
 
-  private async launch(): Promise<void> {
-    const log = openSync(join(this.dir, 'redis.log'), 'a');
-    const args = [
-      '--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', this.options.appendonly === false ? 'no' : 'yes',
-      '--appendfsync', 'everysec', '--dir', this.dir, '--daemonize', 'no', '--protected-mode', 'no',
-      '--repl-diskless-sync-delay', '0', '--enable-debug-command', 'local', ...(this.options.args ?? []),
-    ];
-    const child = spawn('redis-server', args, { stdio: ['ignore', log, log] });
-    this.child = child;
-    running.add(child);
-    child.once('exit', () => running.delete(child));
-    const deadline = Date.now() + 10_000;
-    while (Date.now() < deadline) {
-      try {
-        if ((await this.command('PING')) === 'PONG') return;
-      } catch {
-        // not listening or still loading: poll again
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`redis-server on ${this.port} did not start:\n${readFileSync(join(this.dir, 'redis.log'), 'utf8').slice(-2000)}`);
+  get logPath(): string {
+    return join(this.dir, 'redis.log');
   }
 
-  /** One command over a short-lived connection. */
+  /** SIGSTOP: the server keeps its sockets but answers nothing until `resume()`. */
+  pause(): void {
+    this.signal('SIGSTOP');
+  }
+
+  /** SIGCONT. */
+  resume(): void {
+    this.signal('SIGCONT');
+  }
+
+  /** SIGKILL and wait for the exit; the dir (AOF data) is kept for `restart()`. */
+  async kill9(): Promise<void> {
+    const child = this.child;
+    if (!child || !this.running()) return;
+    child.ref();
+    this.signal('SIGKILL');
+    await this.exited;
+  }
+
+  /** Starts again on the same port and dir; resolves when it answers PING (after loading its data). */
+  async restart(): Promise<void> {
+    if (this.stopped) throw new Error(`redis-server on ${this.port} was stopped; it cannot restart`);
+    await this.kill9();
+    await this.launch();
+  }
+
+  /** SIGCONT (in case it is paused), SIGKILL, wait for the exit, remove the dir. Idempotent. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.signal('SIGCONT');
+    await this.kill9();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** One command over a short-lived connection, e.g. `command('DBSIZE')`. */
   async command(...args: (string | number)[]): Promise<unknown> {
-    const client = new Redis({ port: this.port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 });
-    client.on('error', () => undefined);
+    const [name, ...rest] = args;
+    if (name === undefined) throw new Error('command() needs a command name');
+    const client = new Redis({
+      port: this.port,
+      host: '127.0.0.1',
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      enableReadyCheck: false,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+      connectTimeout: 2000,
+      commandTimeout: 5000,
+    });
+    client.on('error', () => undefined); // reported through the rejected command instead
     try {
       await client.connect();
-      const [name, ...rest] = args;
       return await client.call(String(name), ...rest);
     } finally {
       client.disconnect();
     }
   }
 
-  pause(): void {
-    this.child?.kill('SIGSTOP');
-  }
-
-  resume(): void {
-    this.child?.kill('SIGCONT');
-  }
-
-  async kill9(): Promise<void> {
+  private running(): boolean {
     const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGCONT');
-    child.kill('SIGKILL');
-    await exited;
+    return child !== undefined && child.exitCode === null && child.signalCode === null;
   }
 
-  async restart(): Promise<void> {
-    await this.kill9();
-    await this.launch();
+  private signal(signal: NodeJS.Signals): void {
+    if (!this.running()) return;
+    try {
+      this.child?.kill(signal);
+    } catch {
+      // exited between the check and the signal
+    }
   }
 
-  async stop(): Promise<void> {
+  private async launch(): Promise<void> {
+    const args = [
+      '--port', String(this.port),
+      '--bind', '127.0.0.1',
+      '--save', '',
+      '--appendonly', this.options.appendonly === false ? 'no' : 'yes',
+      '--appendfsync', 'everysec',
+      '--dir', this.dir,
+      '--daemonize', 'no',
+      '--protected-mode', 'no',
+      '--repl-diskless-sync-delay', '0',
+      '--enable-debug-command', 'local',
+      ...(this.options.args ?? []),
+    ];
+    const log = openSync(this.logPath, 'a');
+    let child: ChildProcess;
+    try {
+      child = spawn(REDIS_SERVER, args, { stdio: ['ignore', log, log] });
+    } finally {
+      closeSync(log); // the child has its own copy
+    }
+    this.child = child;
+    const pids = registry();
+    const pid = child.pid;
+    if (pid !== undefined) pids.add(pid);
+    let spawnError: Error | undefined;
+    this.exited = new Promise<void>((resolve) => {
+      child.once('exit', () => {
+        if (pid !== undefined) pids.delete(pid);
+        resolve();
+      });
+      child.once('error', (error) => {
+        spawnError = error;
+        if (pid !== undefined) pids.delete(pid);
+        resolve();
+      });
+    });
+    // A forgotten server must not keep the test process alive; the registry kills it at exit.
+    child.unref();
+
+    const deadline = Date.now() + START_TIMEOUT_MS;
+    let lastError = 'no answer yet';
+    while (Date.now() < deadline) {
+      if (spawnError) break;
+      if (!this.running()) {
+        lastError = `redis-server exited (code ${String(child.exitCode)}, signal ${String(child.signalCode)})`;
+        break;
+      }
+      try {
+        const reply = await this.command('PING');
+        if (reply === 'PONG') return;
+        lastError = `PING answered ${String(reply)}`;
+      } catch (error) {
+        lastError = (error as Error).message; // not listening yet, or LOADING its data
+      }
+      await sleep(50);
+    }
     await this.kill9();
-    rmSync(this.dir, { recursive: true, force: true });
+    throw new Error(
+      `redis-server on port ${this.port} did not answer PING within ${START_TIMEOUT_MS} ms` +
+        ` (${spawnError ? `spawn failed: ${spawnError.message}` : lastError}); log tail:\n${this.logTail()}`,
+    );
+  }
+
+  private logTail(): string {
+    try {
+      return readFileSync(this.logPath, 'utf8').split('\n').slice(-30).join('\n');
+    } catch (error) {
+      return `(no log: ${(error as Error).message})`;
+    }
   }
 }

@@ -30,6 +30,8 @@ export class MemoryStorageBackend implements StorageBackend {
   /** Operation logs outlive a delete (until the workflow's TTL) so a repeated delete or create is recognised. */
   private readonly operations = new NodeCache({ useClones: false, stdTTL: 0, checkperiod: 60 });
   private closed = false;
+  /** A store whose snapshot could not be loaded must never write over that file at close. */
+  private snapshotLoaded = false;
 
   constructor(
     private readonly limits: LimitsOptions,
@@ -41,6 +43,7 @@ export class MemoryStorageBackend implements StorageBackend {
     const path = this.memory.snapshotPath;
     if (!path) return;
     const records = await readSnapshot(path);
+    this.snapshotLoaded = true;
     let loaded = 0;
     for (const record of records) {
       if ((await this.restore(record, JSON.stringify(record.state))) === 'written') loaded++;
@@ -152,7 +155,7 @@ export class MemoryStorageBackend implements StorageBackend {
   async close(): Promise<void> {
     if (this.closed) return;
     const path = this.memory.snapshotPath;
-    if (path) {
+    if (path && this.snapshotLoaded) {
       const live = this.records.keys().flatMap((id) => {
         const entry = this.entry(id);
         return entry ? [entry.workflow] : [];
