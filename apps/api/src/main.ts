@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { ConsoleLogger } from '@nestjs/common';
+import { ConsoleLogger, type LogLevel } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -20,16 +20,22 @@ function requestId(request: IncomingMessage): string {
   return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
 }
 
+/** LOG_LEVEL (pino names) as Nest's list of enabled levels. */
+function nestLogLevels(level: string): LogLevel[] {
+  const order: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+  const index = { silent: -1, fatal: 0, error: 1, warn: 2, info: 3, debug: 4, trace: 5 }[level] ?? 3;
+  return order.slice(0, index + 1);
+}
+
 async function bootstrap(): Promise<void> {
   const logLevel = process.env.LOG_LEVEL ?? 'info';
   const adapter = new FastifyAdapter({
     logger: { level: logLevel, redact: ['req.headers.authorization', 'req.headers.cookie'] },
     genReqId: requestId,
-    requestIdLogLabel: 'reqId',
     return503OnClosing: true,
   });
-  const logger = new ConsoleLogger({ json: true, logLevels: logLevel === 'silent' ? [] : undefined });
-  const app = await NestFactory.create<NestFastifyApplication>(ApiModule, adapter, { logger, abortOnError: false });
+  const logger = new ConsoleLogger({ json: true, logLevels: nestLogLevels(logLevel) });
+  const app = await NestFactory.create<NestFastifyApplication>(ApiModule, adapter, { logger, abortOnError: false, bodyParser: false } /* our own parsers: configure-fastify.ts */);
   const { api } = { api: app.get(ConfigService<Environment, true>).get('api', { infer: true }) };
   configureFastify(app, api, app.get(MetricsRegistry));
   setupOpenApi(app);
