@@ -51,6 +51,9 @@ async function bootstrap(): Promise<void> {
       logger.error(`shutdown took longer than SHUTDOWN_TIMEOUT_MS=${api.shutdownTimeoutMs}; exiting`, undefined, 'Lifecycle');
       process.exit(1);
     }, api.shutdownTimeoutMs).unref();
+    // Keep-alive connections busy at close time turn idle afterwards; close them as they do so the drain ends.
+    const server = app.getHttpServer() as import('node:http').Server;
+    setInterval(() => server.closeIdleConnections(), 100).unref();
     app.close().then(
       () => process.exit(0),
       (error: unknown) => {

@@ -67,6 +67,8 @@ function fromHttpException(error: HttpException): ProblemBody {
   if (status === 405) return problem('method-not-allowed', error.message);
   if (status === 413) return problem('payload-too-large', error.message);
   if (status === 415) return problem('unsupported-media-type', error.message);
+  // Terminus reports a failed readiness check as 503 with the check results.
+  if (status === 503) return problem('store-unavailable', 'Not ready', { checks: error.getResponse() });
   if (status >= 400 && status < 500) return { ...problem('invalid-input', error.message), status };
   return problem('internal', 'An unexpected error occurred; it has been logged.');
 }
