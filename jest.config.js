@@ -19,6 +19,7 @@ export default {
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts'] },
     { ...common, displayName: 'contract', testMatch: ['<rootDir>/test/contract/**/*.spec.ts'] },
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'] },
+    { ...common, displayName: 'replicas', testMatch: ['<rootDir>/test/replicas/**/*.e2e-spec.ts'] },
     { ...common, displayName: 'nest', testMatch: ['<rootDir>/test/nest/**/*.spec.ts'] },
   ],
 };

@@ -5,7 +5,7 @@ export type JsonObject = { [key: string]: JsonValue };
 
 /** A stored workflow, as every backend returns it. Times are ISO-8601 UTC strings. */
 export interface Workflow {
-  /** Caller-chosen or generated (UUID v7); `[A-Za-z0-9_.-]`, 1–128 characters. */
+  /** Caller-chosen or generated (UUID v7); `[A-Za-z0-9_.-]`, 1–64 characters, not starting with `.`. */
   id: string;
   /** What kind of workflow this is, e.g. `invoice-review`. Safe charset, 1–64 characters. */
   type: string;
