@@ -1,6 +1,7 @@
-#!lua
+#!lua flags=allow-oom
 --[[
-  Deletes a workflow and its index entries. The operation log stays until the workflow would have expired,
+  Deletes a workflow and its index entries; allowed when Redis is out of memory (it frees memory).
+  The operation log stays until the workflow would have expired,
   so a repeated delete is recognised.
   KEYS[1] rec  KEYS[2] ops  KEYS[3] idx  KEYS[4] exp  KEYS[5] lbl   (see includes/common.lua)
   ARGV[1] id  ARGV[2] expected version ('' = any)  ARGV[3] operation id ('' = none)

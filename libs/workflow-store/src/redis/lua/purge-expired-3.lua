@@ -1,4 +1,4 @@
-#!lua
+#!lua flags=allow-oom
 --[[
   Sweeps index entries of workflows that have expired, in one shard. Bounded per call.
   KEYS[1] idx  KEYS[2] exp  KEYS[3] lbl   (see includes/common.lua)
