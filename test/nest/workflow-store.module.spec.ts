@@ -1,7 +1,6 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
@@ -13,8 +12,10 @@ import {
   StoreUnavailableError,
   WorkflowStore,
   WorkflowStoreModule,
-  type StoreLogger,
 } from '#workflow-store';
+import { freePort } from '../support/free-port.js';
+import { quietLogger } from '../support/quiet-logger.js';
+import { randomPrefix } from '../support/random-ids.js';
 import { RedisServer } from '../support/redis-server.js';
 
 /** Every test context is closed afterwards, even when its boot failed half-way. */
@@ -40,23 +41,6 @@ async function closeApp(app: TestingModule): Promise<void> {
 afterEach(async () => {
   for (const app of opened.splice(0)) await app.close();
 });
-
-/** A port nothing listens on: bind an ephemeral one, then release it. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no TCP address');
-  return address.port;
-}
-
-const randomPrefix = (): string => `nest-${randomBytes(4).toString('hex')}`;
-
-function capturingLogger(): StoreLogger & { lines: string[] } {
-  const lines: string[] = [];
-  return { lines, log: (m) => lines.push(m), warn: (m) => lines.push(m), error: (m) => lines.push(m) };
-}
 
 describe('WorkflowStoreModule with the memory backend', () => {
   it('forRoot({ env: {} }) provides a working WorkflowStore and closes it at shutdown', async () => {
@@ -157,7 +141,7 @@ describe('WorkflowStoreModule with the Redis backend', () => {
   });
 
   it('logs the backend it connected to with the password redacted', async () => {
-    const logger = capturingLogger();
+    const logger = quietLogger();
     const secret = `pw-${randomBytes(8).toString('hex')}`;
     // The test server's default user has no password, so any password is accepted for user "default".
     const env = { USE_REDIS: 'true', REDIS_URL: `redis://default:${secret}@127.0.0.1:${server.port}`, REDIS_KEY_PREFIX: randomPrefix() };
@@ -174,7 +158,7 @@ describe('WorkflowStoreModule when Redis is unreachable', () => {
     const app = await compile([
       WorkflowStoreModule.forRoot({
         env: { USE_REDIS: 'true', REDIS_URL: `redis://127.0.0.1:${port}`, REDIS_CONNECT_TIMEOUT_MS: '500' },
-        logger: capturingLogger(),
+        logger: quietLogger(),
       }),
     ]);
     const store = app.get(WorkflowStore);

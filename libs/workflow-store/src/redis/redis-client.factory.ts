@@ -26,6 +26,8 @@ export function clientOptions(options: RedisOptions): IORedisOptions {
     maxRetriesPerRequest: 0,
     enableReadyCheck: true,
     enableAutoPipelining: false,
+    // ioredis waits this long for a graceful socket end on disconnect; its 2 s default keeps a failed boot alive.
+    disconnectTimeout: 200,
     retryStrategy: (attempt: number) => Math.min(1000, 50 * 2 ** Math.min(attempt, 5)) + Math.floor(Math.random() * 100),
     // A replica promoted away from us answers READONLY: reconnect (and re-resolve) instead of failing forever.
     reconnectOnError: (error: Error) => (error.message.startsWith('READONLY') ? 2 : false),

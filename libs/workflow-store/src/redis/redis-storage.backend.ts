@@ -192,7 +192,10 @@ export class RedisStorageBackend implements StorageBackend {
   async close(): Promise<void> {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     this.closing = true;
-    if (this.client.status === 'end') return;
+    if (this.client.status === 'end' || this.client.status === 'close' || this.client.status === 'reconnecting') {
+      this.client.disconnect(); // stops any pending reconnect; no socket is open to QUIT on
+      return;
+    }
     try {
       if (this.client.status === 'ready') await this.client.quit();
       else this.client.disconnect();
