@@ -36,7 +36,7 @@ async function bootstrap(): Promise<void> {
   });
   const logger = new ConsoleLogger({ json: true, logLevels: nestLogLevels(logLevel) });
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule, adapter, { logger, abortOnError: false, bodyParser: false } /* our own parsers: configure-fastify.ts */);
-  const { api } = { api: app.get(ConfigService<Environment, true>).get('api', { infer: true }) };
+  const api = app.get(ConfigService<Environment, true>).get('api', { infer: true });
   configureFastify(app, api, app.get(MetricsRegistry));
   setupOpenApi(app);
 

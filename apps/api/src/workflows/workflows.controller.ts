@@ -91,8 +91,7 @@ export class WorkflowsController {
       return represent(reply, created);
     }
     if (ifNoneMatch) await this.refuseIfNoneMatch(id, ifNoneMatch);
-    if (!ifMatch && this.requireIfMatch) throw preconditionRequired();
-    const expectedVersion = ifMatch ? await this.expectedVersion(id, ifMatch) : undefined;
+    const expectedVersion = await this.expectedVersionFor(id, ifMatch);
     const workflow = await this.store.save(id, body as SaveInput, { expectedVersion, operationId });
     if (!ifMatch && workflow.version === 1) reply.status(201).header('location', locationOf(workflow));
     return represent(reply, workflow);
@@ -112,9 +111,7 @@ export class WorkflowsController {
       throw new ProblemException('unsupported-media-type', `PATCH takes ${MERGE_PATCH_TYPE}`);
     }
     requireMediaType(request, MERGE_PATCH_TYPE);
-    const ifMatch = parseEntityTags(request.headers['if-match'], 'If-Match');
-    if (!ifMatch && this.requireIfMatch) throw preconditionRequired();
-    const expectedVersion = ifMatch ? await this.expectedVersion(id, ifMatch) : undefined;
+    const expectedVersion = await this.expectedVersionFor(id, parseEntityTags(request.headers['if-match'], 'If-Match'));
     const workflow = await this.store.update(id, body as WorkflowPatch, {
       expectedVersion,
       operationId: operationIdFrom(request.headers['idempotency-key']),
@@ -126,9 +123,7 @@ export class WorkflowsController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a workflow (If-Match supported)' })
   async remove(@Param('id') id: string, @Req() request: FastifyRequest): Promise<void> {
-    const ifMatch = parseEntityTags(request.headers['if-match'], 'If-Match');
-    if (!ifMatch && this.requireIfMatch) throw preconditionRequired();
-    const expectedVersion = ifMatch ? await this.expectedVersion(id, ifMatch) : undefined;
+    const expectedVersion = await this.expectedVersionFor(id, parseEntityTags(request.headers['if-match'], 'If-Match'));
     await this.store.delete(id, { expectedVersion, operationId: operationIdFrom(request.headers['idempotency-key']) });
   }
 
@@ -152,8 +147,15 @@ export class WorkflowsController {
     return represent(reply, workflow);
   }
 
-  /** The version a write must find: one strong tag is used as is; `*` or a list needs the current version. */
-  private async expectedVersion(id: string, condition: EntityTagCondition): Promise<number> {
+  /** The version a write must find, or undefined for an unconditional write (428 when REQUIRE_IF_MATCH is on). */
+  private async expectedVersionFor(id: string, ifMatch: EntityTagCondition | undefined): Promise<number | undefined> {
+    if (ifMatch) return this.matchedVersion(id, ifMatch);
+    if (this.requireIfMatch) throw preconditionRequired();
+    return undefined;
+  }
+
+  /** One strong tag is used as is; `*` or a list needs the current version. */
+  private async matchedVersion(id: string, condition: EntityTagCondition): Promise<number> {
     if (!condition.any && condition.strong.length === 1 && condition.weak.length === 0) return condition.strong[0] as number;
     const current = await this.store.get(id);
     if (!current || !ifMatchAccepts(condition, current.version)) {

@@ -12,18 +12,18 @@ function replyError(message: string): Error {
 
 describe('mapRedisError', () => {
   it('never calls a timed-out write "not stored"', () => {
-    expect(mapRedisError(new Error('Command timed out'), 'save', true, true)).toBeInstanceOf(OutcomeUnknownError);
-    expect(mapRedisError(new Error('Connection is closed.'), 'save', true, true)).toBeInstanceOf(OutcomeUnknownError);
+    expect(mapRedisError(new Error('Command timed out'), 'save', true)).toBeInstanceOf(OutcomeUnknownError);
+    expect(mapRedisError(new Error('Connection is closed.'), 'save', true)).toBeInstanceOf(OutcomeUnknownError);
   });
   it('treats reads and unsent commands as unavailable', () => {
-    expect(mapRedisError(new Error('Command timed out'), 'get', false, true)).toBeInstanceOf(StoreUnavailableError);
-    expect(mapRedisError(new Error("Stream isn't writeable and enableOfflineQueue options is false"), 'save', true, true)).toBeInstanceOf(
+    expect(mapRedisError(new Error('Command timed out'), 'get', false)).toBeInstanceOf(StoreUnavailableError);
+    expect(mapRedisError(new Error("Stream isn't writeable and enableOfflineQueue options is false"), 'save', true)).toBeInstanceOf(
       StoreUnavailableError,
     );
   });
   it('maps server refusals', () => {
-    expect(mapRedisError(replyError("OOM command not allowed when used memory > 'maxmemory'."), 'save', true, true)).toBeInstanceOf(StorageFullError);
-    expect(mapRedisError(replyError('LOADING Redis is loading the dataset in memory'), 'save', true, true)).toBeInstanceOf(StoreUnavailableError);
-    expect(mapRedisError(replyError("READONLY You can't write against a read only replica."), 'save', true, true)).toBeInstanceOf(StoreUnavailableError);
+    expect(mapRedisError(replyError("OOM command not allowed when used memory > 'maxmemory'."), 'save', true)).toBeInstanceOf(StorageFullError);
+    expect(mapRedisError(replyError('LOADING Redis is loading the dataset in memory'), 'save', true)).toBeInstanceOf(StoreUnavailableError);
+    expect(mapRedisError(replyError("READONLY You can't write against a read only replica."), 'save', true)).toBeInstanceOf(StoreUnavailableError);
   });
 });

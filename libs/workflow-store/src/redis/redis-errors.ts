@@ -41,10 +41,9 @@ const NOT_SENT = ["Stream isn't writeable", 'enableOfflineQueue'];
 /**
  * Maps anything ioredis or Redis threw to the store's typed errors. A write whose fate is unknown (sent, reply
  * lost) is never reported as "not stored": it becomes `OutcomeUnknownError`.
- *
- * @param sent whether the command may have reached Redis (the caller checks the client was ready before sending)
+ * Only commands sent on a ready connection get here (the backend refuses to send otherwise).
  */
-export function mapRedisError(error: unknown, operation: string, isWrite: boolean, sent: boolean): WorkflowStoreError {
+export function mapRedisError(error: unknown, operation: string, isWrite: boolean): WorkflowStoreError {
   if (error instanceof WorkflowStoreError) return error;
   const message = error instanceof Error ? error.message : String(error);
   const code = message.split(' ', 1)[0] ?? '';
@@ -55,7 +54,7 @@ export function mapRedisError(error: unknown, operation: string, isWrite: boolea
   if (error instanceof Error && error.name === 'ReplyError') {
     return new WorkflowStoreError('internal', `${operation} failed in Redis: ${message}`, { cause: error });
   }
-  const notSent = !sent || NOT_SENT.some((m) => message.includes(m));
+  const notSent = NOT_SENT.some((m) => message.includes(m));
   if (isWrite && !notSent) {
     return new OutcomeUnknownError(
       `${operation}: no reply from Redis (${message}); the write may or may not have been applied — retry with the same operation id`,

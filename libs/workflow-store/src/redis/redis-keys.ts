@@ -43,8 +43,9 @@ export class RedisKeys {
   }
 
   forWorkflow(id: string): WorkflowKeys {
-    const base = this.shardBase(shardOf(id));
-    return { record: `${base}:wf:${id}`, operations: `${base}:ops:${id}`, ...this.shardIndexes(shardOf(id)) };
+    const shard = shardOf(id);
+    const base = this.shardBase(shard);
+    return { record: `${base}:wf:${id}`, operations: `${base}:ops:${id}`, ...this.shardIndexes(shard) };
   }
 
   /** The keys of one shard's indexes: lexicographic index, expiry index, labels per id. */

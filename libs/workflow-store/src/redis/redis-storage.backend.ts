@@ -53,7 +53,7 @@ export class RedisStorageBackend implements StorageBackend {
       await checkRedisServer(this.client, this.options.persistenceCheck, this.logger);
     } catch (error) {
       this.client.disconnect();
-      throw error instanceof WorkflowStoreError ? error : mapRedisError(error, 'boot check', false, true);
+      throw error instanceof WorkflowStoreError ? error : mapRedisError(error, 'boot check', false);
     }
     this.wasReady = true;
     if (this.options.purgeIntervalMs > 0) {
@@ -222,7 +222,7 @@ export class RedisStorageBackend implements StorageBackend {
     try {
       return await runScript(this.client, name, keys, args);
     } catch (error) {
-      throw mapRedisError(error, operation, isWrite, true);
+      throw mapRedisError(error, operation, isWrite);
     }
   }
 
@@ -231,7 +231,7 @@ export class RedisStorageBackend implements StorageBackend {
     try {
       return await command();
     } catch (error) {
-      throw mapRedisError(error, operation, false, true);
+      throw mapRedisError(error, operation, false);
     }
   }
 
