@@ -1,0 +1,20 @@
+import type { Redis } from 'ioredis';
+
+/**
+ * Keys under `<prefix>:` that have no TTL (PTTL -1), found with SCAN. Tests only: the store itself never scans.
+ * The store promises every key it writes expires, index keys included.
+ */
+export async function keysWithoutTtl(client: Redis, prefix: string): Promise<string[]> {
+  const missing: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length === 0) continue;
+    const ttls = await Promise.all(keys.map((key) => client.pttl(key)));
+    ttls.forEach((ttl, i) => {
+      if (ttl === -1) missing.push(keys[i] as string);
+    });
+  } while (cursor !== '0');
+  return missing;
+}
