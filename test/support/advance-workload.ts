@@ -20,6 +20,10 @@ export interface AdvanceOptions {
   giveUpMs?: number;
   /** Pause before retrying after a 503 or no answer. */
   retryDelayMs?: number;
+  /** Move on to the next operation after an unknown outcome instead of retrying it (measures late application). */
+  abandonUnknown?: boolean;
+  /** How each operation is sent; see advanceLoop. Default `patch`. */
+  mode?: 'patch' | 'put';
 }
 
 /** Creates workflow `id` at version 1 with an empty state (the initial version of the history check). */
@@ -35,36 +39,78 @@ function outcomeOf(answer: Answer): Outcome {
 }
 
 /**
- * One client advancing its workflow: each operation is a merge patch adding its own mark, sent with its own
- * Idempotency-Key and retried with the same key after a 503 or no answer until it is acknowledged. After each
- * acknowledged write the workflow is read back (history reads for H4).
+ * One client advancing its workflow. Each operation adds its own mark to the state and carries its own
+ * Idempotency-Key; after a 503 or no answer it is retried with the same key until acknowledged (or, with
+ * `abandonUnknown`, left after an unknown outcome). After each operation the workflow is read back (reads for H4).
+ * - `patch`: an unconditional merge patch (the server reads, then compare-and-sets: a write that may be lost
+ *   between the two is the duplicate risk).
+ * - `put`: the client's own read-modify-write, PUT of the whole state with If-Match (one script call, so a write
+ *   sent to a stalled Redis is always "unknown").
  */
 export async function advanceLoop(options: AdvanceOptions): Promise<void> {
   const { bases, id, history, answers } = options;
   const retryDelayMs = options.retryDelayMs ?? 25;
+  const giveUpAt = (): number => Date.now() + (options.giveUpMs ?? 15_000);
+  let known: Known | undefined;
   for (let n = 0; n < (options.maxOperations ?? Infinity) && !options.stop(); n++) {
     const op = `${id}.op${n}`;
     const base = bases[n % bases.length] as string;
-    const firstTry = Date.now();
+    if (options.mode === 'put' && !known) known = await readKnown(base, id, answers, history, giveUpAt());
+    const init = requestFor(options.mode ?? 'patch', op, n, known);
+    const deadline = giveUpAt();
     for (;;) {
-      const answer = await timedFetch(base, `/workflows/${id}`, {
-        method: 'PATCH',
-        headers: { 'content-type': 'application/merge-patch+json', 'idempotency-key': op },
-        body: JSON.stringify({ state: { [op]: n } }),
-      });
+      const answer = await timedFetch(base, `/workflows/${id}`, init);
       answers.push(answer);
       const outcome = outcomeOf(answer);
       history.write({ id, op, mark: op, outcome, version: versionOf(answer.etag), start: answer.start, end: answer.end });
-      if (outcome === 'ok') break;
+      if (outcome === 'ok') known = answer.body as Known;
+      if (outcome !== 'ok') known = undefined;
+      if (outcome === 'ok' || (outcome === 'unknown' && options.abandonUnknown)) break;
       if (answer.status !== 0 && answer.status !== 503) return; // anything but "try again" ends the client; the test asserts on answers
-      if (Date.now() - firstTry > (options.giveUpMs ?? 15_000)) return;
+      if (Date.now() > deadline) return;
       await sleep(retryDelayMs);
     }
+    if (options.stop()) break;
     const read = await timedFetch(base, `/workflows/${id}`);
     answers.push(read);
     if (read.status === 200 || read.status === 404) {
       history.read({ id, version: read.status === 200 ? (versionOf(read.etag) ?? null) : null, start: read.start, end: read.end });
     }
+  }
+}
+
+interface Known {
+  version: number;
+  state: Record<string, unknown>;
+}
+
+function requestFor(mode: 'patch' | 'put', op: string, n: number, known: Known | undefined): RequestInit {
+  if (mode === 'patch') {
+    return {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/merge-patch+json', 'idempotency-key': op },
+      body: JSON.stringify({ state: { [op]: n } }),
+    };
+  }
+  if (!known) throw new Error('put mode needs the current version');
+  return {
+    method: 'PUT',
+    headers: { ...json, 'idempotency-key': op, 'if-match': `"${known.version}"` },
+    body: JSON.stringify({ state: { ...known.state, [op]: n } }),
+  };
+}
+
+/** The current version and state, retrying 503s (recorded as history reads). */
+async function readKnown(base: string, id: string, answers: Answer[], history: History, deadline: number): Promise<Known | undefined> {
+  for (;;) {
+    const read = await timedFetch(base, `/workflows/${id}`);
+    answers.push(read);
+    if (read.status === 200) {
+      history.read({ id, version: versionOf(read.etag) ?? null, start: read.start, end: read.end });
+      return read.body as Known;
+    }
+    if ((read.status !== 503 && read.status !== 0) || Date.now() > deadline) return undefined;
+    await sleep(25);
   }
 }
 

@@ -1,0 +1,123 @@
+/**
+ * T3 (SIGSTOP 3 s) and T5 (CLIENT PAUSE 2000 WRITE) from RELIABILITY.md, over HTTP against the built API.
+ * Redis keeps its sockets but answers nothing (T3) or holds every write (T5); a write that was sent is applied
+ * when Redis resumes (measured), so its 503 must be outcome-unknown and a retry with the same Idempotency-Key must
+ * not apply it again.
+ * Pass: every request while Redis is stalled answered ≤ 1.1 s (503 + Retry-After), readiness false within 1 s and
+ * true again after; final version = acknowledged + applied-unknown, 0 duplicates (H1–H4); no key without a TTL.
+ * Writers: merge patch and If-Match PUT, each either retrying an unknown write with the same key or abandoning it
+ * (an abandoned write that is applied late counts as applied-unknown).
+ */
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { Redis } from 'ioredis';
+import { ApiProcess } from '../support/api-process.js';
+import { advanceLoop, createEmpty, during, finalStates, firstAfter, probeLoop, tally } from '../support/advance-workload.js';
+import { History, percentile } from '../support/history.js';
+import { keysWithoutTtl } from '../support/key-ttl.js';
+import { randomId, randomPrefix } from '../support/random-ids.js';
+import { RedisServer } from '../support/redis-server.js';
+import type { Answer } from '../support/timed-fetch.js';
+
+const WRITERS = 4;
+/** REDIS_COMMAND_TIMEOUT_MS (default 1000) + 100 ms. */
+const ANSWER_BOUND_MS = 1100;
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface Fault {
+  name: string;
+  /** Starts the stall; resolves when it is over (Redis answers again). */
+  stall: (redis: RedisServer) => Promise<void>;
+}
+
+const faults: Fault[] = [
+  {
+    name: 'T3 SIGSTOP for 3 s',
+    stall: async (redis) => {
+      redis.pause();
+      await sleep(3000);
+      redis.resume();
+    },
+  },
+  {
+    name: 'T5 CLIENT PAUSE 2000 WRITE',
+    stall: async (redis) => {
+      await redis.command('CLIENT', 'PAUSE', 2000, 'WRITE');
+      await sleep(2000);
+    },
+  },
+];
+
+describe.each(faults)('$name', ({ name, stall }) => {
+  let redis: RedisServer | undefined;
+  let api: ApiProcess | undefined;
+  afterEach(async () => {
+    redis?.resume();
+    await api?.stop('SIGKILL');
+    await redis?.stop();
+  });
+
+  it('answers every request fast, and retries with the same Idempotency-Key apply each write exactly once', async () => {
+    redis = await RedisServer.start();
+    const prefix = randomPrefix();
+    api = await ApiProcess.start({ USE_REDIS: 'true', REDIS_URL: redis.url, REDIS_KEY_PREFIX: prefix, WORKFLOW_STATE_TTL: '600' });
+    const ids = Array.from({ length: WRITERS }, () => randomId('t3'));
+    for (const id of ids) await createEmpty(api.url, id);
+
+    const history = new History();
+    const answers: Answer[] = [];
+    const probes: Answer[] = [];
+    let stop = false;
+    const writers = ids.map((id, i) =>
+      advanceLoop({ bases: [api!.url], id, history, answers, stop: () => stop, mode: i < 2 ? 'patch' : 'put', abandonUnknown: i % 2 === 1 }),
+    );
+    const prober = probeLoop(api.url, '/health/ready', probes, () => stop);
+
+    await sleep(1000);
+    const stalledAt = Date.now();
+    await stall(redis);
+    const resumedAt = Date.now();
+    await sleep(2000);
+    stop = true;
+    await Promise.all([...writers, prober]);
+
+    const all = [...answers, ...probes];
+    const stalled = during(all, stalledAt, resumedAt);
+    const stalledMs = stalled.map((a) => a.ms);
+    const notReadyAt = firstAfter(probes, stalledAt, (a) => a.status === 503) ?? Infinity;
+    const readyAgainAt = firstAfter(probes, resumedAt, (a) => a.status === 200) ?? Infinity;
+    const firstOk = firstAfter(answers, resumedAt, (a) => a.status >= 200 && a.status < 300) ?? Infinity;
+    const unknowns = answers.filter((a) => a.problem === 'outcome-unknown' || a.status === 0).length;
+
+    const finals = await finalStates(api.url, ids);
+    const summary = history.check(finals, 1);
+    const client = new Redis({ port: redis.port, host: '127.0.0.1', lazyConnect: true });
+    let untimed: string[];
+    try {
+      await client.connect();
+      untimed = await keysWithoutTtl(client, prefix);
+    } finally {
+      client.disconnect();
+    }
+
+    console.log(
+      `${name}: ${summary.operations} operations, ${summary.acknowledged} acknowledged, ${unknowns} unknown answers, ` +
+        `applied-unknown ${summary.appliedUnknown}, lost ${summary.lost}, duplicates ${summary.duplicates}; ` +
+        `answers while stalled ${stalled.length} max ${Math.max(...stalledMs)} ms p99 ${percentile(stalledMs, 99)} ms ` +
+        `${JSON.stringify(tally(stalled))}; not ready after ${notReadyAt - stalledAt} ms; ready again ` +
+        `${readyAgainAt - resumedAt} ms and first 2xx ${firstOk - resumedAt} ms after the stall ended`,
+    );
+
+    expect(stalled.filter((a) => a.ms > ANSWER_BOUND_MS || a.status === 0)).toEqual([]);
+    expect(stalled.filter((a) => a.status === 503 && a.retryAfter === null)).toEqual([]);
+    expect(all.filter((a) => a.status >= 500 && a.status !== 503)).toEqual([]);
+    expect(all.filter((a) => a.status >= 400 && a.status < 500)).toEqual([]);
+    expect(unknowns).toBeGreaterThan(0);
+    expect(summary.appliedUnknown).toBeGreaterThan(0);
+    expect(notReadyAt - stalledAt).toBeLessThanOrEqual(1000);
+    expect(readyAgainAt).toBeLessThan(Infinity);
+    expect(summary.violations).toEqual([]);
+    expect(summary.duplicates).toBe(0);
+    expect(summary.lost).toBe(0);
+    expect(untimed).toEqual([]);
+  }, 60_000);
+});
