@@ -41,6 +41,31 @@ export class ApiProcess {
     throw new Error(`API did not become ready:\n${api.output}`);
   }
 
+  /**
+   * Starts the API expecting it to exit on its own (a failed boot); resolves with its exit code, output and how long
+   * it ran, or with code null if it was still running after `limitMs` (then it is killed).
+   */
+  static async runToExit(env: Record<string, string>, limitMs = 15_000): Promise<{ code: number | null; output: string; ms: number }> {
+    const started = Date.now();
+    const child = spawn(process.execPath, [MAIN], {
+      env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(await freePort()), LOG_LEVEL: 'warn', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const api = new ApiProcess(child, 0);
+    const code = await new Promise<number | null>((resolve) => {
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        resolve(null);
+      }, limitMs);
+      // 'close', not 'exit': the output pipes are drained by then.
+      child.once('close', (exitCode) => {
+        clearTimeout(timer);
+        resolve(exitCode);
+      });
+    });
+    return { code, output: api.output, ms: Date.now() - started };
+  }
+
   /** Sends SIGTERM and resolves with the exit code. */
   stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
     if (this.child.exitCode !== null) return Promise.resolve(this.child.exitCode);
