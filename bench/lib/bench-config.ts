@@ -1,0 +1,51 @@
+import type { LoadShape } from './measure.js';
+
+export interface BenchConfig {
+  quick: boolean;
+  /** Runs per figure; the report shows medians. */
+  rounds: number;
+  /** In-process figures against Redis (64 in flight). */
+  redisLoad: LoadShape;
+  /** In-process figures of the memory backend (one at a time: pure CPU). */
+  memoryLoad: LoadShape;
+  /** List pages, one at a time. */
+  listLoad: LoadShape;
+  httpConnections: number;
+  httpDurationS: number;
+  httpWarmupS: number;
+  listSmall: number;
+  listBig: number;
+  /** Workflows per size written for the memory figure. */
+  memorySample: number;
+  /** Pass --cpu-prof to the API process (profiles in bench/results/profiles). */
+  cpuProf: boolean;
+  /** Run only these groups (e.g. --only=http,get); all when empty. */
+  only: string[];
+}
+
+export function benchConfig(argv: string[]): BenchConfig {
+  const quick = argv.includes('--quick');
+  const onlyArg = argv.find((a) => a.startsWith('--only='));
+  const only = onlyArg ? onlyArg.slice('--only='.length).split(',').filter(Boolean) : [];
+  const unknown = argv.filter((a) => a !== '--quick' && a !== '--cpu-prof' && !a.startsWith('--only='));
+  if (unknown.length > 0) throw new Error(`unknown arguments: ${unknown.join(' ')} (use --quick, --cpu-prof, --only=group,...)`);
+  return {
+    quick,
+    rounds: quick ? 1 : 3,
+    redisLoad: { concurrency: 64, durationMs: quick ? 600 : 2000, warmupMs: quick ? 200 : 500 },
+    memoryLoad: { concurrency: 1, durationMs: quick ? 400 : 1500, warmupMs: quick ? 150 : 400 },
+    listLoad: { concurrency: 1, durationMs: quick ? 600 : 2000, warmupMs: quick ? 200 : 500 },
+    httpConnections: 50,
+    httpDurationS: quick ? 2 : 4,
+    httpWarmupS: 1,
+    listSmall: 1_000,
+    listBig: quick ? 100_000 : 1_000_000,
+    memorySample: quick ? 500 : 2000,
+    cpuProf: argv.includes('--cpu-prof'),
+    only,
+  };
+}
+
+export function wants(config: BenchConfig, group: string): boolean {
+  return config.only.length === 0 || config.only.includes(group);
+}

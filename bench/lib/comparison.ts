@@ -1,0 +1,35 @@
+import type { Measurement } from './measure.js';
+
+/**
+ * One row of the report: a figure of the store against its baseline, measured in the same run.
+ * `ratio` is always "store ÷ baseline" in the unit the target is stated in (see `ratioMeaning`).
+ */
+export interface Comparison {
+  group: string;
+  figure: string;
+  size: string;
+  subjectLabel: string;
+  baselineLabel: string;
+  subject: Measurement;
+  baseline: Measurement;
+  ratio: number;
+  ratioMeaning: string;
+  /** e.g. "≥ 0.85"; absent for rows shown for information only. */
+  target?: string;
+  pass?: boolean;
+  note?: string;
+}
+
+/** Ratio of throughputs (higher is better for the store), checked against a lower bound. */
+export function throughputComparison(
+  base: Omit<Comparison, 'ratio' | 'ratioMeaning' | 'pass' | 'target'>,
+  minRatio: number | undefined,
+): Comparison {
+  const ratio = base.subject.opsPerSec / base.baseline.opsPerSec;
+  return {
+    ...base,
+    ratio,
+    ratioMeaning: 'ops/s ÷ baseline ops/s',
+    ...(minRatio === undefined ? {} : { target: `≥ ${minRatio}`, pass: ratio >= minRatio }),
+  };
+}

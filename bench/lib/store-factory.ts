@@ -1,0 +1,19 @@
+import { createWorkflowStore, loadWorkflowStoreConfig, type StoreLogger, type ValidatingWorkflowStore } from '#workflow-store';
+
+const quiet: StoreLogger = { log: () => undefined, warn: () => undefined, error: () => undefined };
+
+/** The store exactly as an application builds it, with its own key prefix; persistence check off (the bench Redis has none on purpose). */
+export async function redisStore(url: string, keyPrefix: string): Promise<ValidatingWorkflowStore> {
+  const store = createWorkflowStore(
+    loadWorkflowStoreConfig({ USE_REDIS: 'true', REDIS_URL: url, REDIS_KEY_PREFIX: keyPrefix, REDIS_PERSISTENCE_CHECK: 'off' }),
+    quiet,
+  );
+  await store.connect();
+  return store;
+}
+
+export async function memoryStore(): Promise<ValidatingWorkflowStore> {
+  const store = createWorkflowStore(loadWorkflowStoreConfig({}), quiet);
+  await store.connect();
+  return store;
+}

@@ -1,0 +1,67 @@
+// npm run bench [-- --quick] [-- --cpu-prof] [-- --only=get,update,save,keyv,memory-get,memory-update,http-get,http-put,list,memory-usage]
+// Starts its own redis-server, measures every figure of the store against a raw baseline in the same run, prints
+// the table, writes bench/results/latest.json and (full runs of every figure) the results block of BENCHMARKS.md.
+import { loadavg } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { benchConfig, wants } from './lib/bench-config.js';
+import type { Comparison } from './lib/comparison.js';
+import { RedisProcess, REDIS_BENCH_SETTINGS } from './lib/redis-process.js';
+import { gitCommit, machineInfo, printSummary, updateBenchmarksMd, writeJson, type RunInfo } from './report.js';
+import { httpScenario } from './scenarios/http.scenario.js';
+import { listScenario } from './scenarios/list.scenario.js';
+import { memoryBackendScenario } from './scenarios/memory-backend.scenario.js';
+import { redisMemoryScenario } from './scenarios/redis-memory.scenario.js';
+import { redisStoreScenario } from './scenarios/redis-store.scenario.js';
+
+const root = (relative: string): string => fileURLToPath(new URL(`../../${relative}`, import.meta.url));
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const config = benchConfig(argv);
+  const started = performance.now();
+  const loadAtStart = loadavg();
+  const log = (line: string): void => void process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(3)} s] ${line}\n`);
+  const redis = await RedisProcess.start();
+  log(`redis-server pid ${redis.pid} on port ${redis.port} (${REDIS_BENCH_SETTINGS})`);
+  const rows: Comparison[] = [];
+  const extra: Record<string, unknown> = {};
+  try {
+    const storeGroups = ['get', 'update', 'save', 'keyv'];
+    if (storeGroups.some((g) => wants(config, g))) rows.push(...(await redisStoreScenario(config, redis.url, log)));
+    if (wants(config, 'memory-get') || wants(config, 'memory-update')) rows.push(...(await memoryBackendScenario(config, log)));
+    if (wants(config, 'http-get') || wants(config, 'http-put')) rows.push(...(await httpScenario(config, redis.url, log)));
+    if (wants(config, 'memory-usage')) rows.push(...(await redisMemoryScenario(config, redis, log)));
+    if (wants(config, 'list')) {
+      const list = await listScenario(config, redis.url, log);
+      rows.push(...list.rows);
+      extra.listFill = list.fill;
+    }
+    const info: RunInfo = {
+      date: new Date().toISOString(),
+      mode: config.quick ? 'quick' : 'full',
+      command: `npm run bench${argv.length > 0 ? ` -- ${argv.join(' ')}` : ''}`,
+      durationSeconds: (performance.now() - started) / 1000,
+      machine: machineInfo(await redis.version(), loadAtStart),
+      redisSettings: REDIS_BENCH_SETTINGS,
+      commit: gitCommit(),
+      rounds: config.rounds,
+      extra: { ...extra, quickBigListSize: config.quick ? config.listBig : undefined },
+    };
+    printSummary(rows, info);
+    writeJson(root('bench/results/latest.json'), rows, info);
+    log('wrote bench/results/latest.json');
+    if (!config.quick && config.only.length === 0) {
+      updateBenchmarksMd(root('BENCHMARKS.md'), rows, info);
+      log('updated the results block of BENCHMARKS.md');
+    }
+    if (config.quick) log(`quick mode: one short run per figure, the big list store has ${config.listBig.toLocaleString('en-US')} workflows (full mode: 1,000,000)`);
+  } finally {
+    redis.kill();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${(error as Error).stack ?? String(error)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,137 @@
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import type { RunnerInput, RunnerOutput } from '../load/autocannon-runner.js';
+import { wants, type BenchConfig } from '../lib/bench-config.js';
+import { throughputComparison, type Comparison } from '../lib/comparison.js';
+import { DOC_SIZES, makeState } from '../lib/documents.js';
+import { freePort } from '../lib/free-port.js';
+import type { Measurement } from '../lib/measure.js';
+import { NodeChild, runNode } from '../lib/node-child.js';
+import { pairedRuns } from '../lib/paired-runs.js';
+import { redisStore } from '../lib/store-factory.js';
+
+const here = (relative: string): string => fileURLToPath(new URL(relative, import.meta.url));
+const API_MAIN = here('../../apps/api/src/main.js');
+const BARE_SERVER = here('../servers/bare-fastify-server.js');
+const RUNNER = here('../load/autocannon-runner.js');
+export const PROFILE_DIR = here('../../../bench/results/profiles');
+const API_PREFIX = 'http';
+/** PUT paths per run: more than connections, so requests cut off at the end of the warm-up cannot starve a run. */
+const PUT_PATHS = 128;
+const GET_PATHS = 64;
+
+async function load(input: RunnerInput): Promise<Measurement> {
+  const out = JSON.parse(await runNode(RUNNER, [JSON.stringify(input)])) as RunnerOutput;
+  return out;
+}
+
+/**
+ * The real API (Redis backend) against a bare Fastify app with one ioredis GET / the bare CAS per request, each
+ * in its own process, loaded by autocannon in a third process.
+ */
+export async function httpScenario(config: BenchConfig, url: string, log: (line: string) => void): Promise<Comparison[]> {
+  const apiPort = await freePort();
+  const barePort = await freePort();
+  const nodeArgs = config.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
+  if (config.cpuProf) mkdirSync(PROFILE_DIR, { recursive: true });
+  const api = await NodeChild.start(
+    API_MAIN,
+    nodeArgs,
+    {
+      USE_REDIS: 'true',
+      REDIS_URL: url,
+      REDIS_KEY_PREFIX: API_PREFIX,
+      REDIS_PERSISTENCE_CHECK: 'off',
+      PORT: String(apiPort),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+    },
+    `http://127.0.0.1:${apiPort}/health/ready`,
+  );
+  let bare: NodeChild | undefined;
+  const store = await redisStore(url, API_PREFIX);
+  const raw = new Redis(url);
+  const rows: Comparison[] = [];
+  try {
+    bare = await NodeChild.start(BARE_SERVER, nodeArgs, { REDIS_URL: url, PORT: String(barePort) }, `http://127.0.0.1:${barePort}/health`);
+    const apiUrl = `http://127.0.0.1:${apiPort}`;
+    const bareUrl = `http://127.0.0.1:${barePort}`;
+    const shape = { connections: config.httpConnections, durationS: config.httpDurationS, warmupS: config.httpWarmupS };
+    for (const size of DOC_SIZES) {
+      const state = makeState(size.bytes);
+      const json = JSON.stringify(state);
+      if (wants(config, 'http-get')) {
+        const ids = Array.from({ length: GET_PATHS }, (_, k) => `hg${size.tag}-${k}`);
+        for (const id of ids) {
+          await store.save(id, { type: 'invoice', state });
+          await raw.set(`raw:h:${id}`, json, 'PX', 86_400_000);
+        }
+        log(`http GET ${size.label}`);
+        const get = await pairedRuns(
+          config.rounds,
+          () => load({ ...shape, url: apiUrl, mode: 'get', paths: ids.map((id) => `/workflows/${id}`) }),
+          () => load({ ...shape, url: bareUrl, mode: 'get', paths: ids.map((id) => `/docs/${id}`) }),
+        );
+        rows.push(
+          throughputComparison(
+            {
+              group: 'http',
+              figure: 'HTTP GET /workflows/:id',
+              size: size.label,
+              subjectLabel: 'API (Nest on Fastify, Redis backend)',
+              baselineLabel: 'bare Fastify + one ioredis GET',
+              ...get,
+            },
+            0.75,
+          ),
+        );
+      }
+      if (wants(config, 'http-put')) {
+        log(`http conditional PUT ${size.label}`);
+        let round = 0;
+        const body = JSON.stringify({ state });
+        const seedPut = async (kind: 'api' | 'bare'): Promise<string[]> => {
+          round++;
+          const ids = Array.from({ length: PUT_PATHS }, (_, k) => `hp${size.tag}-r${round}-${k}`);
+          for (const id of ids) {
+            if (kind === 'api') await store.save(id, { type: 'invoice', state });
+            else await raw.hset(`raw:hp:${id}`, 'v', 1, 'd', json);
+          }
+          return ids;
+        };
+        const put = await pairedRuns(
+          config.rounds,
+          async () => {
+            const ids = await seedPut('api');
+            return load({ ...shape, url: apiUrl, mode: 'put', body, paths: ids.map((id) => `/workflows/${id}`) });
+          },
+          async () => {
+            const ids = await seedPut('bare');
+            return load({ ...shape, url: bareUrl, mode: 'put', body, paths: ids.map((id) => `/docs/${id}`) });
+          },
+        );
+        rows.push(
+          throughputComparison(
+            {
+              group: 'http',
+              figure: 'HTTP conditional PUT (If-Match)',
+              size: size.label,
+              subjectLabel: 'API PUT /workflows/:id with If-Match',
+              baselineLabel: 'bare Fastify PUT + bare CAS script',
+              ...put,
+            },
+            0.6,
+          ),
+        );
+      }
+    }
+  } finally {
+    raw.disconnect();
+    await store.close();
+    await api.stop();
+    await bare?.stop();
+  }
+  return rows;
+}
+

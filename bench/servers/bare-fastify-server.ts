@@ -1,0 +1,47 @@
+// The bare baseline of the HTTP figures: Fastify with one ioredis GET per read and the bare CAS script per
+// conditional PUT, and nothing else (no validation, no metrics, no Nest). Run as its own process by the bench.
+import Fastify from 'fastify';
+import { Redis } from 'ioredis';
+import { bareCas, withBareCas } from '../lib/bare-cas.js';
+
+const TTL_MS = 86_400_000;
+const port = Number(process.env.PORT);
+const redis = withBareCas(new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'));
+const app = Fastify({ logger: false, bodyLimit: 4 * 1024 * 1024 });
+
+app.get('/health', async () => ({ ok: true }));
+
+/** The stored JSON, sent as it is. */
+app.get<{ Params: { id: string } }>('/docs/:id', async (request, reply) => {
+  const json = await redis.get(`raw:h:${request.params.id}`);
+  if (json === null) return reply.code(404).send({ error: 'not found' });
+  return reply.type('application/json').send(json);
+});
+
+/** If-Match: "<version>" → CAS of JSON.stringify(body.state); answers the new version and the state as stored. */
+app.put<{ Params: { id: string }; Body: { state: unknown } }>('/docs/:id', async (request, reply) => {
+  const { id } = request.params;
+  const ifMatch = /^"(\d+)"$/.exec(request.headers['if-match'] ?? '');
+  if (!ifMatch) return reply.code(428).send({ error: 'If-Match required' });
+  const json = JSON.stringify(request.body.state);
+  let version: number;
+  try {
+    version = await bareCas(redis, `raw:hp:${id}`, Number(ifMatch[1]), json, TTL_MS);
+  } catch {
+    return reply.code(412).send({ error: 'precondition failed' });
+  }
+  const requestId = request.headers['x-request-id'];
+  if (typeof requestId === 'string') reply.header('x-request-id', requestId);
+  return reply.header('etag', `"${version}"`).type('application/json').send(`{"id":${JSON.stringify(id)},"version":${version},"state":${json}}`);
+});
+
+const stop = (): void => {
+  void app.close().then(() => {
+    redis.disconnect();
+    process.exit(0);
+  });
+};
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
+
+await app.listen({ port, host: '127.0.0.1' });
