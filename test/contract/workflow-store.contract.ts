@@ -996,10 +996,10 @@ export function describeWorkflowStoreContract(name: string, makeStore: MakeStore
         expect(ms(next.expiresAt) - ms(next.updatedAt)).toBe(900_000);
       });
 
-      it('answers skipped-newer when the stored version is equal or higher, and writes when it is lower', async () => {
+      it('answers skipped-same / skipped-newer when the stored version is equal / higher, and writes when it is lower', async () => {
         const rec = record({ version: 5 });
         expect(await store.restore(rec)).toBe('written');
-        expect(await store.restore({ ...rec, state: { equal: true } })).toBe('skipped-newer');
+        expect(await store.restore({ ...rec, state: { equal: true } })).toBe('skipped-same');
         expect(await store.restore({ ...rec, version: 3, state: { older: true } })).toBe('skipped-newer');
         expect(await store.get(rec.id)).toEqual(rec);
         const newer = { ...rec, version: 6, state: { newer: true }, status: 'newer' };
@@ -1040,6 +1040,36 @@ export function describeWorkflowStoreContract(name: string, makeStore: MakeStore
         await rejectsWith(store.restore({ ...rec, state: [] as unknown as JsonObject }), InvalidInputError);
         await rejectsWith(store.restore({ ...rec, extra: 1 } as unknown as Workflow), InvalidInputError);
         expect(await store.get(rec.id)).toBeNull();
+      });
+    });
+
+    describe('count', () => {
+      it('counts live workflows only: written, restored and deleted ones, not expired ones', async () => {
+        const own = await storeWith({});
+        expect(await own.count()).toBe(0);
+        const a = await own.create({ type: 'count', state: {} });
+        await own.create({ type: 'count', state: {} });
+        await own.save(uniq('count'), { state: {} });
+        const now = Date.now();
+        const rec = (id: string, expiresInMs: number): Workflow => ({
+          id,
+          type: 'count',
+          status: 'r',
+          state: {},
+          version: 2,
+          createdAt: new Date(now - 10_000).toISOString(),
+          updatedAt: new Date(now - 10_000).toISOString(),
+          expiresAt: new Date(now + expiresInMs).toISOString(),
+          ttlSeconds: 60,
+        });
+        expect(await own.restore(rec(uniq('count'), 50_000))).toBe('written');
+        const shortLived = rec(uniq('count'), 1500);
+        expect(await own.restore(shortLived)).toBe('written');
+        expect(await own.count()).toBe(5);
+        await own.delete(a.id);
+        expect(await own.count()).toBe(4);
+        await sleepUntil(ms(shortLived.expiresAt) + 50);
+        expect(await own.count()).toBe(3);
       });
     });
 

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { WorkflowStoreModule } from '#workflow-store';
+import { AdminModule } from './admin/admin.module.js';
 import { validateEnvironment, type Environment } from './config/environment.js';
 import { HealthModule } from './health/health.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
@@ -20,6 +21,7 @@ import { WorkflowsModule } from './workflows/workflows.module.js';
     WorkflowsModule,
     HealthModule,
     MetricsModule,
+    AdminModule,
   ],
   providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],
 })

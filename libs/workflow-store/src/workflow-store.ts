@@ -84,10 +84,17 @@ export abstract class WorkflowStore {
 
   /**
    * Writes a complete record as it is (id, version, timestamps and remaining TTL kept): used by snapshot load,
-   * import and migration. Never overwrites a stored workflow whose version is equal or higher, and skips a
-   * record that has already expired.
+   * import and migration. Never overwrites a stored workflow whose version is equal (`skipped-same`, so a repeated
+   * import copies nothing) or higher (`skipped-newer`), and skips a record that has already expired
+   * (`skipped-expired`).
    */
   abstract restore(record: Workflow): Promise<RestoreOutcome>;
+
+  /**
+   * How many live workflows are stored right now. A moment's figure (for progress totals and export headers):
+   * workflows written or expiring meanwhile change it. On Redis it costs one command per shard, whatever the size.
+   */
+  abstract count(): Promise<number>;
 
   /** Resolves when the backend answers; throws `StoreUnavailableError` otherwise. */
   abstract ping(): Promise<void>;

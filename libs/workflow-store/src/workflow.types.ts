@@ -106,4 +106,4 @@ export interface ListPage {
 }
 
 /** Outcome of `restore` (used by snapshot load, import and migration). */
-export type RestoreOutcome = 'written' | 'skipped-newer' | 'skipped-expired';
+export type RestoreOutcome = 'written' | 'skipped-same' | 'skipped-newer' | 'skipped-expired';

@@ -11,6 +11,10 @@ export const apiEnvSchema = z.object({
     .enum(['true', 'false', '1', '0', ''], { message: 'must be true or false' })
     .transform((v) => v === 'true' || v === '1')
     .default(false),
+  ADMIN_ROUTES: z
+    .enum(['true', 'false', '1', '0', ''], { message: 'must be true or false' })
+    .transform((v) => v === 'true' || v === '1')
+    .default(false),
 });
 
 export interface ApiOptions {
@@ -22,4 +26,6 @@ export interface ApiOptions {
   logLevel: z.output<typeof apiEnvSchema>['LOG_LEVEL'];
   /** When true, writes to an existing workflow must carry If-Match (428 otherwise). */
   requireIfMatch: boolean;
+  /** When true, /admin routes (the NDJSON export used by `workflow-store migrate --from <url>`) are served; 403 otherwise. */
+  adminRoutes: boolean;
 }

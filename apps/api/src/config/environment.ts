@@ -37,6 +37,7 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
       shutdownTimeoutMs: api.data.SHUTDOWN_TIMEOUT_MS,
       logLevel: api.data.LOG_LEVEL,
       requireIfMatch: api.data.REQUIRE_IF_MATCH,
+      adminRoutes: api.data.ADMIN_ROUTES,
     },
   };
 }

@@ -7,6 +7,7 @@ export const PROBLEM_TYPES = {
   'invalid-input': { status: 400, title: 'The request is invalid' },
   'invalid-json': { status: 400, title: 'The body is not valid JSON' },
   unauthorized: { status: 401, title: 'Authentication required' },
+  forbidden: { status: 403, title: 'Forbidden' },
   'not-found': { status: 404, title: 'No such workflow' },
   'route-not-found': { status: 404, title: 'No such route' },
   'method-not-allowed': { status: 405, title: 'Method not allowed' },

@@ -8,3 +8,4 @@ export { StoreUnavailableError } from './store-unavailable.error.js';
 export { OutcomeUnknownError } from './outcome-unknown.error.js';
 export { StorageFullError } from './storage-full.error.js';
 export { InvalidConfigError } from './invalid-config.error.js';
+export { InvalidFileError } from './invalid-file.error.js';

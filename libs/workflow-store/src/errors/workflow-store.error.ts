@@ -9,6 +9,7 @@ export type WorkflowStoreErrorCode =
   | 'outcome-unknown'
   | 'storage-full'
   | 'invalid-config'
+  | 'invalid-file'
   | 'internal';
 
 /** Base class of every error the store throws on purpose. */

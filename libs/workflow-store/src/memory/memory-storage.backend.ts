@@ -143,9 +143,15 @@ export class MemoryStorageBackend implements StorageBackend {
     const expiresAtMs = Date.parse(record.expiresAt);
     if (expiresAtMs <= Date.now()) return 'skipped-expired';
     const existing = this.entry(record.id);
-    if (existing && existing.workflow.version >= record.version) return 'skipped-newer';
+    if (existing && existing.workflow.version === record.version) return 'skipped-same';
+    if (existing && existing.workflow.version > record.version) return 'skipped-newer';
     this.put({ ...record, state: JSON.parse(stateJson) as JsonObject }, expiresAtMs);
     return 'written';
+  }
+
+  async count(): Promise<number> {
+    this.assertOpen();
+    return this.records.keys().filter((id) => this.entry(id) !== undefined).length;
   }
 
   async ping(): Promise<void> {

@@ -2,8 +2,11 @@ import { restoreRecordSchema } from '../shared/restore-record.schema.js';
 import type { Workflow } from '../workflow.types.js';
 
 /**
- * The one file format for snapshots, exports and imports: NDJSON, a header line then one workflow per line.
- * The header names the format and its version so a newer or foreign file is refused, not misread.
+ * The one file format for snapshots, exports and imports: NDJSON, a header line, one workflow per line, and an
+ * end line. The header names the format and its version so a newer or foreign file is refused, not misread; its
+ * `count` is the number of workflows when the file was started (exact for snapshots; for an export of a live store
+ * workflows may be written or expire during the walk). The end line carries the exact number of workflow lines:
+ * a file without it was cut short.
  */
 export const NDJSON_FORMAT = 'workflow-store';
 export const NDJSON_FORMAT_VERSION = 1;
@@ -16,6 +19,9 @@ export interface NdjsonHeader {
   createdAt: string;
 }
 
+/** A line after the header: a workflow, or the end line with the number of workflow lines before it. */
+export type NdjsonBodyLine = { kind: 'record'; workflow: Workflow } | { kind: 'end'; count: number };
+
 export function headerLine(kind: NdjsonHeader['kind'], count: number): string {
   const header: NdjsonHeader = { format: NDJSON_FORMAT, version: NDJSON_FORMAT_VERSION, kind, count, createdAt: new Date().toISOString() };
   return JSON.stringify(header);
@@ -23,6 +29,10 @@ export function headerLine(kind: NdjsonHeader['kind'], count: number): string {
 
 export function recordLine(workflow: Workflow): string {
   return JSON.stringify(workflow);
+}
+
+export function endLine(count: number): string {
+  return JSON.stringify({ format: NDJSON_FORMAT, end: true, count });
 }
 
 /** Parses and checks the header; the error says what the file is instead. */
@@ -33,7 +43,7 @@ export function parseHeader(line: string | undefined): NdjsonHeader {
   } catch {
     value = undefined;
   }
-  if (!value || value.format !== NDJSON_FORMAT) {
+  if (!value || typeof value !== 'object' || value.format !== NDJSON_FORMAT) {
     throw new Error('line 1: not a workflow-store snapshot or export (missing {"format":"workflow-store",...} header)');
   }
   if (value.version !== NDJSON_FORMAT_VERSION) {
@@ -45,18 +55,25 @@ export function parseHeader(line: string | undefined): NdjsonHeader {
   return value as NdjsonHeader;
 }
 
-/** Parses one record line; the error names the line and the field. */
-export function parseRecordLine(line: string, lineNumber: number): Workflow {
+/** Parses one line after the header; the error names the line and the field. */
+export function parseBodyLine(line: string, lineNumber: number): NdjsonBodyLine {
   let value: unknown;
   try {
     value = JSON.parse(line);
   } catch (error) {
     throw new Error(`line ${lineNumber}: invalid JSON (${(error as Error).message})`);
   }
+  if (isEndLine(value)) return { kind: 'end', count: value.count };
   const parsed = restoreRecordSchema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new Error(`line ${lineNumber}: not a workflow record (${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'})`);
   }
-  return parsed.data as Workflow;
+  return { kind: 'record', workflow: parsed.data as Workflow };
+}
+
+function isEndLine(value: unknown): value is { count: number } {
+  if (typeof value !== 'object' || value === null) return false;
+  const candidate = value as { format?: unknown; end?: unknown; count?: unknown };
+  return candidate.format === NDJSON_FORMAT && candidate.end === true && Number.isSafeInteger(candidate.count);
 }

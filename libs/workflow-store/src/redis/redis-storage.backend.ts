@@ -170,8 +170,17 @@ export class RedisStorageBackend implements StorageBackend {
     const status = Number(reply[0]);
     if (status === ScriptStatus.Applied) return 'written';
     if (status === ScriptStatus.Expired) return 'skipped-expired';
-    if (status === ScriptStatus.StoredIsNewer) return 'skipped-newer';
+    if (status === ScriptStatus.StoredIsNewer) return Number(reply[1]) === record.version ? 'skipped-same' : 'skipped-newer';
     throw scriptRefusal(reply, record.id);
+  }
+
+  /** Counts expiry-index entries still in the future: one per live workflow, swept or not. */
+  async count(): Promise<number> {
+    const now = Date.now();
+    const perShard = await this.read('count', () =>
+      Promise.all(Array.from({ length: SHARD_COUNT }, (_, shard) => this.client.zcount(this.keys.shardIndexes(shard).expiry, `(${now}`, '+inf'))),
+    );
+    return perShard.reduce((sum, n) => sum + n, 0);
   }
 
   /** Sweeps index entries of expired workflows in every shard; returns how many were removed. */

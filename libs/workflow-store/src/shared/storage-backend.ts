@@ -51,6 +51,8 @@ export interface StorageBackend {
   /** Up to `limit` index entries after `range.after` whose keys start with `range.prefix`. */
   listSlice(range: ListRange, limit: number): Promise<ListSlice>;
   restore(record: Workflow, stateJson: string): Promise<RestoreOutcome>;
+  /** Live workflows at this moment. */
+  count(): Promise<number>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -159,6 +159,10 @@ export class ValidatingWorkflowStore extends WorkflowStore {
     return this.backend.restore(data, serializeState(data.state, this.limits.maxStateBytes));
   }
 
+  async count(): Promise<number> {
+    return this.backend.count();
+  }
+
   async ping(): Promise<void> {
     await this.backend.ping();
   }
