@@ -24,6 +24,9 @@ describe('mapRedisError', () => {
   it('maps server refusals', () => {
     expect(mapRedisError(replyError("OOM command not allowed when used memory > 'maxmemory'."), 'save', true)).toBeInstanceOf(StorageFullError);
     expect(mapRedisError(replyError('LOADING Redis is loading the dataset in memory'), 'save', true)).toBeInstanceOf(StoreUnavailableError);
+    expect(mapRedisError(replyError('MISCONF Errors writing to the AOF file: No space left on device'), 'save', true)).toBeInstanceOf(
+      StoreUnavailableError,
+    );
     expect(mapRedisError(replyError("READONLY You can't write against a read only replica."), 'save', true)).toBeInstanceOf(StoreUnavailableError);
   });
 });

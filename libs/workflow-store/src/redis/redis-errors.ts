@@ -32,8 +32,11 @@ export function scriptRefusal(reply: unknown[], id: string, expectedVersion?: nu
   }
 }
 
-/** Server replies that mean "not executed, try again later". */
-const UNAVAILABLE_REPLIES = ['LOADING', 'BUSY', 'MASTERDOWN', 'CLUSTERDOWN', 'TRYAGAIN', 'READONLY', 'NOREPLICAS', 'NOAUTH', 'WRONGPASS', 'NOPERM'];
+/**
+ * Server replies that mean "not executed, try again later". MISCONF: Redis refuses writes after a failed RDB save
+ * or AOF write (stop-writes-on-bgsave-error, a full disk) until persistence works again.
+ */
+const UNAVAILABLE_REPLIES = ['LOADING', 'MISCONF', 'BUSY', 'MASTERDOWN', 'CLUSTERDOWN', 'TRYAGAIN', 'READONLY', 'NOREPLICAS', 'NOAUTH', 'WRONGPASS', 'NOPERM'];
 
 /** ioredis messages raised before a command was written to the socket. */
 const NOT_SENT = ["Stream isn't writeable", 'enableOfflineQueue'];
