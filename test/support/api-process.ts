@@ -45,7 +45,10 @@ export class ApiProcess {
    * Starts the API expecting it to exit on its own (a failed boot); resolves with its exit code, output and how long
    * it ran, or with code null if it was still running after `limitMs` (then it is killed).
    */
-  static async runToExit(env: Record<string, string>, limitMs = 15_000): Promise<{ code: number | null; output: string; ms: number }> {
+  static async runToExit(
+    env: Record<string, string>,
+    limitMs = 15_000,
+  ): Promise<{ code: number | null; output: string; ms: number; endedAt: number }> {
     const started = Date.now();
     const child = spawn(process.execPath, [MAIN], {
       env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(await freePort()), LOG_LEVEL: 'warn', ...env },
@@ -63,7 +66,8 @@ export class ApiProcess {
         resolve(exitCode);
       });
     });
-    return { code, output: api.output, ms: Date.now() - started };
+    const endedAt = Date.now();
+    return { code, output: api.output, ms: endedAt - started, endedAt };
   }
 
   /** Sends SIGTERM and resolves with the exit code. */
