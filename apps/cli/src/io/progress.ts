@@ -39,27 +39,19 @@ class BarProgress implements Progress {
   }
 }
 
+/** Periodic lines only: the summary that follows a run gives the final figures. */
 class LineProgress implements Progress {
   private lastAt = performance.now();
-  private last: { done: number; total: number; detail: string } | undefined;
-  private printed: number | undefined;
 
   constructor(private readonly label: string) {}
 
   update(done: number, total: number, detail: string): void {
-    this.last = { done, total, detail };
-    if (performance.now() - this.lastAt >= PLAIN_LINE_INTERVAL_MS) this.print();
+    if (performance.now() - this.lastAt < PLAIN_LINE_INTERVAL_MS) return;
+    process.stderr.write(`${this.label}: ${done}/${Math.max(total, done)}${detail ? ` ${detail}` : ''}\n`);
+    this.lastAt = performance.now();
   }
 
   stop(): void {
-    if (this.last && this.printed !== this.last.done) this.print();
-  }
-
-  private print(): void {
-    if (!this.last) return;
-    const { done, total, detail } = this.last;
-    process.stderr.write(`${this.label}: ${done}/${Math.max(total, done)} ${detail}\n`);
-    this.lastAt = performance.now();
-    this.printed = done;
+    // nothing pending: lines are written as they come
   }
 }
