@@ -45,6 +45,14 @@ const PATCH_ATTEMPTS = 25;
 /** Rounds of index reads one `list` call may make to fill a page past entries of expired workflows. */
 const LIST_ROUNDS = 4;
 
+// Derived schemas are built once: zod compiles a schema on its first parse, so a `.pick()` per call would
+// rebuild and recompile it on every write (it was a fifth of the CPU of a 1 KB save).
+const createOptionsSchema = writeOptionsSchema.pick({ operationId: true });
+const conditionalOptionsSchema = writeOptionsSchema.pick({ operationId: true, expectedVersion: true });
+const mutateOptionsSchema = writeOptionsSchema.pick({ operationId: true, maxAttempts: true });
+const touchOptionsSchema = writeOptionsSchema.pick({ operationId: true, ttlSeconds: true });
+const mutateResultSchema = saveInputSchema.omit({ ttlSeconds: true });
+
 /**
  * The one implementation of the `WorkflowStore` contract: validates, applies limits, merge patch, retries and
  * cursors, and delegates storage to a backend adapter. Both backends share it, so they cannot drift apart.
@@ -66,7 +74,7 @@ export class ValidatingWorkflowStore extends WorkflowStore {
 
   async create(input: CreateInput, options: WriteOptions = {}): Promise<Workflow> {
     const data = validate(createInputSchema, input, 'input');
-    const opts = validate(writeOptionsSchema.pick({ operationId: true }), options, 'options');
+    const opts = validate(createOptionsSchema, options, 'options');
     const ttlSeconds = checkTtl(data.ttlSeconds, this.limits, 'input.ttlSeconds') ?? this.limits.defaultTtlSeconds;
     const record = {
       id: data.id ?? uuidv7(),
@@ -85,7 +93,7 @@ export class ValidatingWorkflowStore extends WorkflowStore {
   async save(id: string, input: SaveInput, options: SaveOptions = {}): Promise<Workflow> {
     validate(workflowIdSchema, id, 'id');
     const data = validate(saveInputSchema, input, 'input');
-    const opts = validate(writeOptionsSchema.pick({ operationId: true, expectedVersion: true }), options, 'options');
+    const opts = validate(conditionalOptionsSchema, options, 'options');
     const write = {
       id,
       type: data.type,
@@ -99,7 +107,7 @@ export class ValidatingWorkflowStore extends WorkflowStore {
   async update(id: string, patch: WorkflowPatch, options: UpdateOptions = {}): Promise<Workflow> {
     validate(workflowIdSchema, id, 'id');
     const data = validate(patchSchema, patch, 'patch');
-    const opts = validate(writeOptionsSchema.pick({ operationId: true, expectedVersion: true }), options, 'options');
+    const opts = validate(conditionalOptionsSchema, options, 'options');
     // Normalise the caller's patch to plain JSON once (drops undefined members, copies it).
     const statePatch = data.state === undefined ? undefined : (JSON.parse(serializeState(data.state, Infinity)) as JsonObject);
     const attempts = opts.expectedVersion === undefined ? PATCH_ATTEMPTS : 1;
@@ -116,16 +124,16 @@ export class ValidatingWorkflowStore extends WorkflowStore {
     options: MutateOptions = {},
   ): Promise<Workflow> {
     validate(workflowIdSchema, id, 'id');
-    const opts = validate(writeOptionsSchema.pick({ operationId: true, maxAttempts: true }), options, 'options');
+    const opts = validate(mutateOptionsSchema, options, 'options');
     return this.readModifyWrite(id, undefined, opts.operationId, opts.maxAttempts ?? DEFAULT_MUTATE_ATTEMPTS, async (current) => {
-      const next = validate(saveInputSchema.omit({ ttlSeconds: true }), await fn(current), 'mutate result');
+      const next = validate(mutateResultSchema, await fn(current), 'mutate result');
       return { type: next.type ?? current.type, status: next.status ?? current.status, state: next.state as JsonObject };
     });
   }
 
   async delete(id: string, options: DeleteOptions = {}): Promise<void> {
     validate(workflowIdSchema, id, 'id');
-    const opts = validate(writeOptionsSchema.pick({ operationId: true, expectedVersion: true }), options, 'options');
+    const opts = validate(conditionalOptionsSchema, options, 'options');
     await this.backend.delete(id, opts.expectedVersion, opts.operationId);
   }
 
@@ -148,7 +156,7 @@ export class ValidatingWorkflowStore extends WorkflowStore {
 
   async touch(id: string, options: TouchOptions = {}): Promise<Workflow> {
     validate(workflowIdSchema, id, 'id');
-    const opts = validate(writeOptionsSchema.pick({ operationId: true, ttlSeconds: true }), options, 'options');
+    const opts = validate(touchOptionsSchema, options, 'options');
     const ttlSeconds = checkTtl(opts.ttlSeconds, this.limits, 'options.ttlSeconds');
     return this.settle(id, await this.backend.touch(id, ttlSeconds, opts.operationId), opts.operationId);
   }
