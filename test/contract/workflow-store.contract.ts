@@ -24,6 +24,7 @@ import {
   type Workflow,
   type WorkflowPatch,
   type WorkflowStore,
+  workflowJsonText,
 } from '#workflow-store';
 
 export type ContractStore = WorkflowStore & { close(): Promise<void> };
@@ -217,6 +218,17 @@ export function describeWorkflowStoreContract(name: string, makeStore: MakeStore
         (patchState.extra as JsonObject).deep = 2;
         (updated.state.extra as JsonObject).deep = 3;
         expect((await store.get(input.id))?.state).toEqual({ nested: { list: [1, 2] }, n: 1, extra: { deep: 1 } });
+      });
+
+      it('getJson gives the state as stored JSON text, and workflowJsonText() the exact JSON of get()', async () => {
+        expect(await store.getJson(uniq('never'))).toBeNull();
+        const created = await createOne({ state: { text: 'é ✓ "quoted"', list: [], deep: { x: 0.30000000000000004 } } });
+        const stored = await store.getJson(created.id);
+        const read = await store.get(created.id);
+        if (!stored || !read) throw new Error('expected the workflow');
+        expect(JSON.parse(stored.stateJson)).toEqual(read.state);
+        expect(workflowJsonText(stored)).toBe(JSON.stringify(read));
+        await expect(store.getJson('bad id')).rejects.toBeInstanceOf(InvalidInputError);
       });
     });
 

@@ -14,6 +14,7 @@ import type {
   WorkflowPatch,
   WriteOptions,
 } from './workflow.types.js';
+import type { StoredWorkflowJson } from './workflow-json.js';
 
 /**
  * The backend-neutral contract of the store, and its Nest injection token.
@@ -36,6 +37,13 @@ export abstract class WorkflowStore {
 
   /** The workflow, or `null` if it does not exist or has expired. Never `null` because the backend is down: that throws. */
   abstract get(id: string): Promise<Workflow | null>;
+
+  /**
+   * Like `get`, with the state as the stored JSON text instead of a parsed object (nothing is parsed or
+   * re-encoded): for callers that pass the state on, such as an HTTP response. `workflowJsonText()` turns the
+   * result into the JSON of the whole workflow.
+   */
+  abstract getJson(id: string): Promise<StoredWorkflowJson | null>;
 
   /**
    * Unconditional upsert: creates at version 1 or replaces the state at version + 1. With `expectedVersion` it is

@@ -9,6 +9,7 @@ import type { ListSlice, NewRecord, RecordWrite, StorageBackend, WriteReply } fr
 import type { StoreLogger } from '../shared/store-logger.js';
 import { DEFAULT_STATUS, DEFAULT_TYPE } from '../workflow.schema.js';
 import type { JsonObject, RestoreOutcome, Workflow } from '../workflow.types.js';
+import type { StoredWorkflowJson } from '../workflow-json.js';
 import { readSnapshot, writeSnapshot } from './memory-snapshot.js';
 
 /** Operation ids remembered per workflow, like the Redis backend's log. */
@@ -87,6 +88,14 @@ export class MemoryStorageBackend implements StorageBackend {
     this.assertOpen();
     const entry = this.entry(id);
     return entry ? structuredClone(entry.workflow) : null;
+  }
+
+  async getJson(id: string): Promise<StoredWorkflowJson | null> {
+    this.assertOpen();
+    const entry = this.entry(id);
+    if (!entry) return null;
+    const { state, ...workflow } = entry.workflow;
+    return { workflow, stateJson: JSON.stringify(state) };
   }
 
   async getForWrite(id: string, operationId: string | undefined): Promise<{ workflow: Workflow | null; replayed: boolean }> {

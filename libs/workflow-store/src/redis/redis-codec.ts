@@ -1,4 +1,5 @@
 import type { JsonObject, Workflow } from '../workflow.types.js';
+import type { StoredWorkflowJson } from '../workflow-json.js';
 
 const iso = (ms: string | number): string => new Date(Number(ms)).toISOString();
 
@@ -15,6 +16,24 @@ export function workflowFromHash(id: string, hash: Record<string, string>): Work
     updatedAt: iso(hash.u ?? 0),
     expiresAt: iso(hash.e ?? 0),
     ttlSeconds: Number(hash.l),
+  };
+}
+
+/** Like `workflowFromHash`, with the state left as the stored JSON text. */
+export function storedWorkflowFromHash(id: string, hash: Record<string, string>): StoredWorkflowJson | null {
+  if (hash.v === undefined || hash.d === undefined) return null;
+  return {
+    workflow: {
+      id,
+      type: hash.t ?? '',
+      status: hash.s ?? '',
+      version: Number(hash.v),
+      createdAt: iso(hash.c ?? 0),
+      updatedAt: iso(hash.u ?? 0),
+      expiresAt: iso(hash.e ?? 0),
+      ttlSeconds: Number(hash.l),
+    },
+    stateJson: hash.d,
   };
 }
 

@@ -8,7 +8,8 @@ import type { StoreLogger } from '../shared/store-logger.js';
 import { DEFAULT_STATUS, DEFAULT_TYPE } from '../workflow.schema.js';
 import type { JsonObject, RestoreOutcome, Workflow } from '../workflow.types.js';
 import { connectWhenReady, createRedisClient } from './redis-client.factory.js';
-import { hashFromPairs, workflowFromHash, workflowFromWriteReply } from './redis-codec.js';
+import { hashFromPairs, storedWorkflowFromHash, workflowFromHash, workflowFromWriteReply } from './redis-codec.js';
+import type { StoredWorkflowJson } from '../workflow-json.js';
 import { mapRedisError, scriptRefusal, ScriptStatus } from './redis-errors.js';
 import { RedisKeys, SHARD_COUNT, type WorkflowKeys } from './redis-keys.js';
 import { defineScripts, runScript, type ScriptName } from './redis-scripts.js';
@@ -97,6 +98,11 @@ export class RedisStorageBackend implements StorageBackend {
   async get(id: string): Promise<Workflow | null> {
     const hash = await this.read('get', () => this.client.hgetall(this.keys.record(id)));
     return workflowFromHash(id, hash);
+  }
+
+  async getJson(id: string): Promise<StoredWorkflowJson | null> {
+    const hash = await this.read('get', () => this.client.hgetall(this.keys.record(id)));
+    return storedWorkflowFromHash(id, hash);
   }
 
   async getForWrite(id: string, operationId: string | undefined): Promise<{ workflow: Workflow | null; replayed: boolean }> {

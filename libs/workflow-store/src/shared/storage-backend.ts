@@ -1,5 +1,6 @@
 import type { ListRange } from './list-order.js';
 import type { RestoreOutcome, Workflow } from '../workflow.types.js';
+import type { StoredWorkflowJson } from '../workflow-json.js';
 
 /** A fully resolved new workflow, ready to store. */
 export interface NewRecord {
@@ -44,6 +45,8 @@ export interface StorageBackend {
   /** Upsert; with `expectedVersion` a compare-and-set that throws NotFound / VersionConflict. */
   save(write: RecordWrite, expectedVersion: number | undefined, operationId: string | undefined): Promise<WriteReply>;
   get(id: string): Promise<Workflow | null>;
+  /** The workflow with its state as stored JSON text, not parsed. */
+  getJson(id: string): Promise<StoredWorkflowJson | null>;
   /** The workflow plus whether `operationId` was already applied to it (one round trip). */
   getForWrite(id: string, operationId: string | undefined): Promise<{ workflow: Workflow | null; replayed: boolean }>;
   delete(id: string, expectedVersion: number | undefined, operationId: string | undefined): Promise<'deleted' | 'replayed'>;

@@ -3,6 +3,7 @@ import { NotFoundError } from '../errors/not-found.error.js';
 import { VersionConflictError } from '../errors/version-conflict.error.js';
 import type { LimitsOptions } from '../config/workflow-store.options.js';
 import { WorkflowStore } from '../workflow-store.js';
+import type { StoredWorkflowJson } from '../workflow-json.js';
 import {
   createInputSchema,
   DEFAULT_LIST_LIMIT,
@@ -88,6 +89,10 @@ export class ValidatingWorkflowStore extends WorkflowStore {
 
   async get(id: string): Promise<Workflow | null> {
     return this.backend.get(validate(workflowIdSchema, id, 'id'));
+  }
+
+  async getJson(id: string): Promise<StoredWorkflowJson | null> {
+    return this.backend.getJson(validate(workflowIdSchema, id, 'id'));
   }
 
   async save(id: string, input: SaveInput, options: SaveOptions = {}): Promise<Workflow> {
