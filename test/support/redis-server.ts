@@ -11,6 +11,13 @@ export interface RedisServerOptions {
   appendonly?: boolean;
   /** Extra redis-server arguments, e.g. ['--maxmemory', '2mb']. */
   args?: string[];
+  /**
+   * A config file to start with, keeping its settings: only the port, bind address, dir and daemonize are set on
+   * top (then `args`). Without it the helper's test defaults apply (no RDB, AOF per `appendonly`, DEBUG enabled).
+   */
+  configFile?: string;
+  /** Credentials for the helper's own connections (PING while starting, `command()`), when the default user is off. */
+  auth?: { username: string; password: string };
 }
 
 const START_TIMEOUT_MS = 10_000;
@@ -134,6 +141,8 @@ export class RedisServer {
       retryStrategy: () => null,
       connectTimeout: 2000,
       commandTimeout: 5000,
+      username: this.options.auth?.username,
+      password: this.options.auth?.password,
     });
     client.on('error', () => undefined); // reported through the rejected command instead
     try {
@@ -159,7 +168,9 @@ export class RedisServer {
   }
 
   private async launch(): Promise<void> {
-    const args = [
+    const configFile = this.options.configFile;
+    const fromFile = configFile && [configFile, '--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--daemonize', 'no', ...(this.options.args ?? [])];
+    const args = fromFile || [
       '--port', String(this.port),
       '--bind', '127.0.0.1',
       '--save', '',
