@@ -11,7 +11,7 @@ import { Redis } from 'ioredis';
 import { createWorkflowStore, loadWorkflowStoreConfig, type ValidatingWorkflowStore, type Workflow } from '#workflow-store';
 import { RedisKeys } from '../../libs/workflow-store/src/redis/redis-keys.js';
 import { ApiProcess } from '../support/api-process.js';
-import { runCli } from '../support/cli-process.js';
+import { runCli, startCli } from '../support/cli-process.js';
 import { freePort } from '../support/free-port.js';
 import { quietLogger } from '../support/quiet-logger.js';
 import { randomPrefix } from '../support/random-ids.js';
@@ -112,6 +112,28 @@ describe('migrate from a snapshot file', () => {
     });
     for (const record of newer) expect(await target.get(record.id)).toEqual(record);
     for (const record of older) expect((await target.get(record.id))?.state).toEqual(records.live.find((r) => r.id === record.id)?.state);
+  }, 120_000);
+
+  it('resumes after being killed with SIGKILL mid-way: the re-run copies the rest and exits 0', async () => {
+    const own = randomPrefix();
+    const target = await storeFor(own);
+    const killed = startCli(['migrate', '--from', snapshot, '--to', server.url], { REDIS_KEY_PREFIX: own });
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline && killed.child.exitCode === null && (await target.count()) < 1000) await new Promise((r) => setTimeout(r, 10));
+    killed.child.kill('SIGKILL');
+    const first = await killed.done;
+    expect(first.code).toBeNull(); // it was killed, not finished
+    const copiedBefore = await target.count();
+    expect(copiedBefore).toBeGreaterThanOrEqual(1000);
+    expect(copiedBefore).toBeLessThan(COUNT);
+
+    const rerun = await migrate(snapshot, own);
+    expect(rerun.code).toBe(0);
+    const figures = summaryFigures(rerun.stdout);
+    expect(figures).toMatchObject({ 'skipped-newer': 0, 'skipped-expired': EXPIRED, failed: 0 });
+    expect((figures.copied ?? 0) + (figures['skipped-same'] ?? 0)).toBe(COUNT);
+    expect(figures['skipped-same']).toBe(copiedBefore);
+    await expectAllCopied(own);
   }, 120_000);
 
   it('--dry-run reports what it would copy and writes nothing', async () => {

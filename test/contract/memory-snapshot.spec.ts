@@ -34,6 +34,7 @@ function storeAt(path: string, logger = quietLogger()): ValidatingWorkflowStore 
 }
 
 const HEADER = JSON.stringify({ format: 'workflow-store', version: 1, kind: 'snapshot', count: 1, createdAt: '2026-01-01T00:00:00.000Z' });
+const END = JSON.stringify({ format: 'workflow-store', end: true, count: 1 });
 
 function validRecord(): Workflow {
   const now = Date.now();
@@ -122,7 +123,9 @@ describe('memory snapshot', () => {
   it('refuses a truncated snapshot, a record that is not a workflow, and a file that is not a snapshot', async () => {
     const record = JSON.stringify(validRecord());
     const cases: [string, RegExp][] = [
-      [`${HEADER.replace('"count":1', '"count":2')}\n${record}\n`, /truncated|promises 2/],
+      [`${HEADER}\n${record}\n`, /truncated: no end line/],
+      [`${HEADER}\n${record}\n${END.replace('"count":1', '"count":2')}\n`, /end line promises 2 workflows but the file holds 1/],
+      [`${HEADER}\n${record}\n${END}\n${record}\n`, /line 4: data after the end line/],
       [`${HEADER}\n${JSON.stringify({ ...validRecord(), version: 0 })}\n`, /line 2/],
       [`${HEADER}\n${JSON.stringify({ ...validRecord(), id: 'a:b' })}\n`, /line 2/],
       ['hello\n', /not a workflow-store snapshot/],
@@ -155,7 +158,7 @@ describe('memory snapshot', () => {
   it('loads a snapshot record with a valid restore shape exactly as written', async () => {
     const path = await snapshotPath();
     const record = validRecord();
-    await writeFile(path, `${HEADER}\n${JSON.stringify(record)}\n`);
+    await writeFile(path, `${HEADER}\n${JSON.stringify(record)}\n${END}\n`);
     const store = storeAt(path);
     await store.connect();
     expect(await store.get(record.id)).toEqual(record);

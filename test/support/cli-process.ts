@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 
 const MAIN = join(process.cwd(), 'dist/apps/cli/src/main.js');
@@ -11,11 +11,21 @@ export interface CliResult {
   ms: number;
 }
 
+export interface CliOptions {
+  stdin?: string;
+  timeoutMs?: number;
+}
+
 /**
  * Runs the built CLI (`npm run build` first; `npm test` does) as a child process with only the given environment
  * (plus PATH), optionally feeding `stdin`. Rejects if it runs longer than `timeoutMs` (and kills it).
  */
-export function runCli(args: string[], env: Record<string, string> = {}, options: { stdin?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+export function runCli(args: string[], env: Record<string, string> = {}, options: CliOptions = {}): Promise<CliResult> {
+  return startCli(args, env, options).done;
+}
+
+/** Like `runCli`, with the child process at hand (to signal it mid-run). */
+export function startCli(args: string[], env: Record<string, string> = {}, options: CliOptions = {}): { child: ChildProcess; done: Promise<CliResult> } {
   const started = performance.now();
   const child = spawn(process.execPath, [MAIN, ...args], {
     env: { PATH: process.env.PATH ?? '', ...env },
@@ -26,7 +36,7 @@ export function runCli(args: string[], env: Record<string, string> = {}, options
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   child.stdin.end(options.stdin ?? '');
-  return new Promise((resolve, reject) => {
+  const done = new Promise<CliResult>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`CLI ${args.join(' ')} still running after ${options.timeoutMs ?? 60_000} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
@@ -37,4 +47,5 @@ export function runCli(args: string[], env: Record<string, string> = {}, options
       resolve({ code, stdout, stderr, ms: performance.now() - started });
     });
   });
+  return { child, done };
 }
