@@ -202,6 +202,25 @@ describe('migrate refuses clearly, in one line, when it cannot start', () => {
     expect(run.ms).toBeLessThan(1000 + 1000 + 1500); // + node start-up of the CLI on a loaded machine
   });
 
+  it('an API whose Redis is down: GET /admin/export answers a 503 problem before any data, migrate exits 2 saying so', async () => {
+    const apiRedis = await RedisServer.start();
+    const api = await ApiProcess.start({ USE_REDIS: 'true', REDIS_URL: apiRedis.url, ADMIN_ROUTES: 'true', REDIS_PERSISTENCE_CHECK: 'off' });
+    try {
+      await apiRedis.kill9();
+      const response = await fetch(`${api.url}/admin/export`);
+      expect(response.status).toBe(503);
+      expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      const prefix = randomPrefix();
+      const run = await migrate(api.url, prefix);
+      expect(run.code).toBe(2);
+      expect(run.stderr.trim().split('\n')).toEqual([expect.stringMatching(/answered 503: /)]);
+      expect(await raw.keys(`${prefix}:*`)).toEqual([]);
+    } finally {
+      await api.stop();
+      await apiRedis.stop();
+    }
+  }, 60_000);
+
   it('a missing file, a file that is not an export, a newer format version: exit 2, one line naming the cause', async () => {
     const notExport = join(dir, 'hello.txt');
     const newer = join(dir, 'v2.ndjson');
