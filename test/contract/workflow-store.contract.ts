@@ -230,6 +230,17 @@ export function describeWorkflowStoreContract(name: string, makeStore: MakeStore
         expect(workflowJsonText(stored)).toBe(JSON.stringify(read));
         await expect(store.getJson('bad id')).rejects.toBeInstanceOf(InvalidInputError);
       });
+
+      it('saveJson writes like save and answers with the exact JSON a get() then gives', async () => {
+        const id = uniq('savejson');
+        const first = await store.saveJson(id, { type: 'contract', state: { a: [1, { b: 'ü' }] } });
+        expect(first.workflow.version).toBe(1);
+        expect(workflowJsonText(first)).toBe(JSON.stringify(await store.get(id)));
+        const second = await store.saveJson(id, { state: { a: [] } }, { expectedVersion: 1 });
+        expect(workflowJsonText(second)).toBe(JSON.stringify(await store.get(id)));
+        await expect(store.saveJson(id, { state: {} }, { expectedVersion: 1 })).rejects.toBeInstanceOf(VersionConflictError);
+        await expect(store.saveJson(uniq('absent'), { state: {} }, { expectedVersion: 1 })).rejects.toBeInstanceOf(NotFoundError);
+      });
     });
 
     describe('save', () => {

@@ -1,4 +1,4 @@
-import type { Workflow } from './workflow.types.js';
+import type { JsonObject, Workflow } from './workflow.types.js';
 
 /** A workflow without its state. */
 export type WorkflowMeta = Omit<Workflow, 'state'>;
@@ -10,6 +10,21 @@ export type WorkflowMeta = Omit<Workflow, 'state'>;
 export interface StoredWorkflowJson {
   workflow: WorkflowMeta;
   stateJson: string;
+}
+
+/** The workflow with its state, members in the usual order (so its JSON reads the same as every other). */
+export function withState(meta: WorkflowMeta, state: JsonObject): Workflow {
+  return {
+    id: meta.id,
+    type: meta.type,
+    status: meta.status,
+    state,
+    version: meta.version,
+    createdAt: meta.createdAt,
+    updatedAt: meta.updatedAt,
+    expiresAt: meta.expiresAt,
+    ttlSeconds: meta.ttlSeconds,
+  };
 }
 
 /**

@@ -53,6 +53,9 @@ export abstract class WorkflowStore {
    */
   abstract save(id: string, input: SaveInput, options?: SaveOptions): Promise<Workflow>;
 
+  /** `save`, answering with the state as the JSON text just stored (not parsed back): see `getJson`. Same errors. */
+  abstract saveJson(id: string, input: SaveInput, options?: SaveOptions): Promise<StoredWorkflowJson>;
+
   /**
    * Applies a JSON Merge Patch (RFC 7396) to `type`, `status` and `state` atomically, as version + 1. Without
    * `expectedVersion` it applies to whatever version is current (retrying internally on a concurrent write).

@@ -85,7 +85,7 @@ export class WorkflowsController {
     @Body() body: unknown,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<Workflow> {
+  ): Promise<Workflow | string> {
     requireMediaType(request, JSON_TYPE);
     const operationId = operationIdFrom(request.headers['idempotency-key']);
     const ifMatch = parseEntityTags(request.headers['if-match'], 'If-Match');
@@ -98,9 +98,11 @@ export class WorkflowsController {
     }
     if (ifNoneMatch) await this.refuseIfNoneMatch(id, ifNoneMatch);
     const expectedVersion = await this.expectedVersionFor(id, ifMatch);
-    const workflow = await this.store.save(id, body as SaveInput, { expectedVersion, operationId });
-    if (!ifMatch && workflow.version === 1) reply.status(201).header('location', locationOf(workflow));
-    return represent(reply, workflow);
+    // Answered with the state JSON just stored, not parsed back and re-encoded (see GET).
+    const stored = await this.store.saveJson(id, body as SaveInput, { expectedVersion, operationId });
+    if (!ifMatch && stored.workflow.version === 1) reply.status(201).header('location', locationOf(stored.workflow));
+    reply.header('etag', etagOf(stored.workflow.version)).type(JSON_RESPONSE_TYPE);
+    return workflowJsonText(stored);
   }
 
   @Patch(':id')
@@ -183,7 +185,7 @@ function represent(reply: FastifyReply, workflow: Workflow): Workflow {
   return workflow;
 }
 
-function locationOf(workflow: Workflow): string {
+function locationOf(workflow: Pick<Workflow, 'id'>): string {
   return `/workflows/${encodeURIComponent(workflow.id)}`;
 }
 

@@ -1,5 +1,5 @@
 import type { JsonObject, Workflow } from '../workflow.types.js';
-import type { StoredWorkflowJson } from '../workflow-json.js';
+import type { StoredWorkflowJson, WorkflowMeta } from '../workflow-json.js';
 
 const iso = (ms: string | number): string => new Date(Number(ms)).toISOString();
 
@@ -44,13 +44,12 @@ export function hashFromPairs(pairs: unknown[]): Record<string, string> {
   return hash;
 }
 
-/** The `{1, version, created, updated, expires, type, status, ttl}` reply of create/save as a workflow. */
-export function workflowFromWriteReply(id: string, reply: unknown[], state: JsonObject): Workflow {
+/** The `{1, version, created, updated, expires, type, status, ttl}` reply of create/save, without the state. */
+export function workflowFromWriteReply(id: string, reply: unknown[]): WorkflowMeta {
   return {
     id,
     type: String(reply[5]),
     status: String(reply[6]),
-    state,
     version: Number(reply[1]),
     createdAt: iso(reply[2] as number),
     updatedAt: iso(reply[3] as number),

@@ -126,9 +126,9 @@ export class RedisStorageBackend implements StorageBackend {
     const status = Number(reply[0]);
     if (status === ScriptStatus.Replayed) return { kind: 'replayed' };
     if (status !== ScriptStatus.Applied) throw scriptRefusal(reply, id);
-    const workflow = workflowFromHash(id, hashFromPairs(reply.slice(1)));
-    if (!workflow) throw new WorkflowStoreError('internal', `touch of ${id} returned no record`);
-    return { kind: 'applied', workflow };
+    const stored = storedWorkflowFromHash(id, hashFromPairs(reply.slice(1)));
+    if (!stored) throw new WorkflowStoreError('internal', `touch of ${id} returned no record`);
+    return { kind: 'applied-json', ...stored };
   }
 
   /**
@@ -229,7 +229,8 @@ export class RedisStorageBackend implements StorageBackend {
     const status = Number(reply[0]);
     if (status === ScriptStatus.Replayed) return { kind: 'replayed' };
     if (status !== ScriptStatus.Applied) throw scriptRefusal(reply, id, expectedVersion);
-    return { kind: 'applied', workflow: workflowFromWriteReply(id, reply, JSON.parse(stateJson) as JsonObject) };
+    // The state goes back as the JSON just written; the core parses it only if its caller wants an object.
+    return { kind: 'applied-json', workflow: workflowFromWriteReply(id, reply), stateJson };
   }
 
   private async run(name: ScriptName, keys: string[], args: (string | number)[], operation: string, isWrite: boolean): Promise<unknown> {

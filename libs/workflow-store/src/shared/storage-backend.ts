@@ -1,6 +1,6 @@
 import type { ListRange } from './list-order.js';
 import type { RestoreOutcome, Workflow } from '../workflow.types.js';
-import type { StoredWorkflowJson } from '../workflow-json.js';
+import type { StoredWorkflowJson, WorkflowMeta } from '../workflow-json.js';
 
 /** A fully resolved new workflow, ready to store. */
 export interface NewRecord {
@@ -20,8 +20,15 @@ export interface RecordWrite {
   ttlSeconds: number | undefined;
 }
 
-/** What a write did: applied now (with the stored record), or found to be a repeat of an operation already applied. */
-export type WriteReply = { kind: 'applied'; workflow: Workflow } | { kind: 'replayed' };
+/**
+ * What a write did: applied now (with the stored record, its state either as a private copy or as the stored JSON
+ * text, which the core parses only when its caller wants an object), or found to be a repeat of an operation
+ * already applied.
+ */
+export type WriteReply =
+  | { kind: 'applied'; workflow: Workflow }
+  | { kind: 'applied-json'; workflow: WorkflowMeta; stateJson: string }
+  | { kind: 'replayed' };
 
 export interface ListSlice {
   /** Live workflows, in index order. */

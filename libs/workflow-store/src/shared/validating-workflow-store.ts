@@ -3,7 +3,7 @@ import { NotFoundError } from '../errors/not-found.error.js';
 import { VersionConflictError } from '../errors/version-conflict.error.js';
 import type { LimitsOptions } from '../config/workflow-store.options.js';
 import { WorkflowStore } from '../workflow-store.js';
-import type { StoredWorkflowJson } from '../workflow-json.js';
+import { withState, type StoredWorkflowJson } from '../workflow-json.js';
 import {
   createInputSchema,
   DEFAULT_LIST_LIMIT,
@@ -96,6 +96,23 @@ export class ValidatingWorkflowStore extends WorkflowStore {
   }
 
   async save(id: string, input: SaveInput, options: SaveOptions = {}): Promise<Workflow> {
+    const { reply, operationId } = await this.saveReply(id, input, options);
+    return this.settle(id, reply, operationId);
+  }
+
+  async saveJson(id: string, input: SaveInput, options: SaveOptions = {}): Promise<StoredWorkflowJson> {
+    const { reply, operationId } = await this.saveReply(id, input, options);
+    if (reply.kind === 'applied-json') return { workflow: reply.workflow, stateJson: reply.stateJson };
+    if (reply.kind === 'applied') {
+      const { state, ...workflow } = reply.workflow;
+      return { workflow, stateJson: JSON.stringify(state) };
+    }
+    const stored = await this.backend.getJson(id);
+    if (!stored) throw new NotFoundError(id, `operation ${operationId ?? ''} was applied earlier, but workflow ${id} no longer exists`);
+    return stored;
+  }
+
+  private async saveReply(id: string, input: SaveInput, options: SaveOptions): Promise<{ reply: WriteReply; operationId: string | undefined }> {
     validate(workflowIdSchema, id, 'id');
     const data = validate(saveInputSchema, input, 'input');
     const opts = validate(conditionalOptionsSchema, options, 'options');
@@ -106,7 +123,7 @@ export class ValidatingWorkflowStore extends WorkflowStore {
       stateJson: serializeState(data.state, this.limits.maxStateBytes),
       ttlSeconds: checkTtl(data.ttlSeconds, this.limits, 'input.ttlSeconds'),
     };
-    return this.settle(id, await this.backend.save(write, opts.expectedVersion, opts.operationId), opts.operationId);
+    return { reply: await this.backend.save(write, opts.expectedVersion, opts.operationId), operationId: opts.operationId };
   }
 
   async update(id: string, patch: WorkflowPatch, options: UpdateOptions = {}): Promise<Workflow> {
@@ -116,7 +133,9 @@ export class ValidatingWorkflowStore extends WorkflowStore {
     // Normalise the caller's patch to plain JSON once (drops undefined members, copies it).
     const statePatch = data.state === undefined ? undefined : (JSON.parse(serializeState(data.state, Infinity)) as JsonObject);
     const attempts = opts.expectedVersion === undefined ? PATCH_ATTEMPTS : 1;
-    return this.readModifyWrite(id, opts.expectedVersion, opts.operationId, attempts, (current) => ({
+    // The merged state is built here from a fresh read and a private copy of the patch, so it can be returned as
+    // it is (`ownsState`) instead of being parsed back from the JSON just written.
+    return this.readModifyWrite(id, opts.expectedVersion, opts.operationId, attempts, true, (current) => ({
       type: data.type ?? current.type,
       status: data.status ?? current.status,
       state: statePatch === undefined ? current.state : (applyMergePatch(current.state, statePatch) as JsonObject),
@@ -130,7 +149,7 @@ export class ValidatingWorkflowStore extends WorkflowStore {
   ): Promise<Workflow> {
     validate(workflowIdSchema, id, 'id');
     const opts = validate(mutateOptionsSchema, options, 'options');
-    return this.readModifyWrite(id, undefined, opts.operationId, opts.maxAttempts ?? DEFAULT_MUTATE_ATTEMPTS, async (current) => {
+    return this.readModifyWrite(id, undefined, opts.operationId, opts.maxAttempts ?? DEFAULT_MUTATE_ATTEMPTS, false, async (current) => {
       const next = validate(mutateResultSchema, await fn(current), 'mutate result');
       return { type: next.type ?? current.type, status: next.status ?? current.status, state: next.state as JsonObject };
     });
@@ -192,6 +211,7 @@ export class ValidatingWorkflowStore extends WorkflowStore {
     expectedVersion: number | undefined,
     operationId: string | undefined,
     attempts: number,
+    ownsState: boolean,
     next: (current: Workflow) => MutateResult | Promise<MutateResult>,
   ): Promise<Workflow> {
     let lastSeen = 0;
@@ -211,7 +231,8 @@ export class ValidatingWorkflowStore extends WorkflowStore {
         ttlSeconds: undefined,
       };
       try {
-        return await this.settle(id, await this.backend.save(write, workflow.version, operationId), operationId);
+        const reply = await this.backend.save(write, workflow.version, operationId);
+        return await this.settle(id, reply, operationId, ownsState ? (fields.state as JsonObject) : undefined);
       } catch (error) {
         if (!(error instanceof VersionConflictError)) throw error;
         lastSeen = error.currentVersion;
@@ -221,8 +242,14 @@ export class ValidatingWorkflowStore extends WorkflowStore {
     throw new VersionConflictError(id, lastSeen - 1, lastSeen);
   }
 
-  private async settle(id: string, reply: WriteReply, operationId: string | undefined): Promise<Workflow> {
-    return reply.kind === 'applied' ? reply.workflow : this.current(id, operationId);
+  /**
+   * The workflow a write produced. Its state is a private copy: the backend's, `ownedState` (built by the store
+   * and referenced by no caller), or parsed from the JSON the backend returned.
+   */
+  private async settle(id: string, reply: WriteReply, operationId: string | undefined, ownedState?: JsonObject): Promise<Workflow> {
+    if (reply.kind === 'applied') return reply.workflow;
+    if (reply.kind === 'applied-json') return withState(reply.workflow, ownedState ?? (JSON.parse(reply.stateJson) as JsonObject));
+    return this.current(id, operationId);
   }
 
   /** A repeated operation answers with the workflow as it is now. */
