@@ -1,6 +1,6 @@
 /**
- * T3 (SIGSTOP 3 s) and T5 (CLIENT PAUSE 2000 WRITE) from RELIABILITY.md, over HTTP against the built API.
- * Redis keeps its sockets but answers nothing (T3) or holds every write (T5); a write that was sent is applied
+ * T3 (SIGSTOP 3 s), T4 (DEBUG SLEEP 2) and T5 (CLIENT PAUSE 2000 WRITE) from RELIABILITY.md, over HTTP against the built API.
+ * Redis keeps its sockets but answers nothing (T3, T4) or holds every write (T5); a write that was sent is applied
  * when Redis resumes (measured), so its 503 must be outcome-unknown and a retry with the same Idempotency-Key must
  * not apply it again.
  * Pass: every request while Redis is stalled answered ≤ 1.1 s (503 + Retry-After), readiness false within 1 s and
@@ -36,6 +36,13 @@ const faults: Fault[] = [
       redis.pause();
       await sleep(3000);
       redis.resume();
+    },
+  },
+  {
+    // DEBUG SLEEP blocks Redis' one thread, like a long script or a fork stall (the helper enables DEBUG locally).
+    name: 'T4 DEBUG SLEEP 2',
+    stall: async (redis) => {
+      await redis.command('DEBUG', 'SLEEP', 2);
     },
   },
   {
