@@ -8,7 +8,7 @@ import type { StoreLogger } from '../shared/store-logger.js';
 import { DEFAULT_STATUS, DEFAULT_TYPE } from '../workflow.schema.js';
 import type { JsonObject, RestoreOutcome, Workflow } from '../workflow.types.js';
 import { connectWhenReady, createRedisClient } from './redis-client.factory.js';
-import { hashFromPairs, storedWorkflowFromHash, workflowFromHash, workflowFromWriteReply } from './redis-codec.js';
+import { hashFromFields, hashFromPairs, RECORD_FIELDS, storedWorkflowFromHash, workflowFromHash, workflowFromWriteReply } from './redis-codec.js';
 import type { StoredWorkflowJson } from '../workflow-json.js';
 import { mapRedisError, scriptRefusal, ScriptStatus } from './redis-errors.js';
 import { RedisKeys, SHARD_COUNT, type WorkflowKeys } from './redis-keys.js';
@@ -96,21 +96,21 @@ export class RedisStorageBackend implements StorageBackend {
   }
 
   async get(id: string): Promise<Workflow | null> {
-    const hash = await this.read('get', () => this.client.hgetall(this.keys.record(id)));
+    const hash = hashFromFields(await this.read('get', () => this.client.hmget(this.keys.record(id), ...RECORD_FIELDS)));
     return workflowFromHash(id, hash);
   }
 
   async getJson(id: string): Promise<StoredWorkflowJson | null> {
-    const hash = await this.read('get', () => this.client.hgetall(this.keys.record(id)));
+    const hash = hashFromFields(await this.read('get', () => this.client.hmget(this.keys.record(id), ...RECORD_FIELDS)));
     return storedWorkflowFromHash(id, hash);
   }
 
   async getForWrite(id: string, operationId: string | undefined): Promise<{ workflow: Workflow | null; replayed: boolean }> {
     const keys = this.keys.forWorkflow(id);
-    const [hash, log] = await this.read('read for write', () =>
-      Promise.all([this.client.hgetall(keys.record), operationId ? this.client.get(keys.operations) : Promise.resolve(null)]),
+    const [fields, log] = await this.read('read for write', () =>
+      Promise.all([this.client.hmget(keys.record, ...RECORD_FIELDS), operationId ? this.client.get(keys.operations) : Promise.resolve(null)]),
     );
-    return { workflow: workflowFromHash(id, hash), replayed: log !== null && log.includes(`|${operationId ?? ''}=`) };
+    return { workflow: workflowFromHash(id, hashFromFields(fields)), replayed: log !== null && log.includes(`|${operationId ?? ''}=`) };
   }
 
   async delete(id: string, expectedVersion: number | undefined, operationId: string | undefined): Promise<'deleted' | 'replayed'> {
@@ -149,11 +149,11 @@ export class RedisStorageBackend implements StorageBackend {
     const candidates = perShard.flat().sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     const page = candidates.slice(0, limit);
     const ids = page.map((key) => key.slice(key.lastIndexOf('\u0000') + 1));
-    const hashes = await this.read('list', () => Promise.all(ids.map((id) => this.client.hgetall(this.keys.record(id)))));
+    const hashes = await this.read('list', () => Promise.all(ids.map((id) => this.client.hmget(this.keys.record(id), ...RECORD_FIELDS))));
     const { kind } = rangeOf(filterOf(range.prefix));
     const items: Workflow[] = [];
     hashes.forEach((hash, i) => {
-      const workflow = workflowFromHash(ids[i] as string, hash);
+      const workflow = workflowFromHash(ids[i] as string, hashFromFields(hash));
       // Skips expired records, and records whose labels changed after the index was read (they are listed under their new key).
       if (workflow && indexKey(kind, workflow) === page[i]) items.push(workflow);
     });
