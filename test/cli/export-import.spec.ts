@@ -64,7 +64,7 @@ describe('export → import between two Redis instances', () => {
     const run = await runCli(['export', '--out', exported, '--redis-url', source.url], { REDIS_KEY_PREFIX: sourcePrefix });
     expect(run.stderr).not.toMatch(/error|warning/i);
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(new RegExp(`export: ${COUNT + 1} workflows from redis://127\\.0\\.0\\.1:\\d+ written to ${exported}`));
+    expect(run.stdout).toMatch(new RegExp(`export: ${COUNT + 1} workflows of tenant default from redis://127\\.0\\.0\\.1:\\d+ written to ${exported}`));
     const lines = (await readFile(exported, 'utf8')).trimEnd().split('\n');
     expect(lines).toHaveLength(COUNT + 3);
     expect(JSON.parse(lines[0] as string)).toMatchObject({ format: 'workflow-store', version: 1, kind: 'export', count: COUNT + 1 });

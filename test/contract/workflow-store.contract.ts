@@ -11,6 +11,7 @@ import fc from 'fast-check';
 import {
   AlreadyExistsError,
   DEFAULT_STATUS,
+  DEFAULT_TENANT,
   InvalidInputError,
   LABEL_PATTERN,
   NotFoundError,
@@ -1093,6 +1094,38 @@ export function describeWorkflowStoreContract(name: string, makeStore: MakeStore
         expect(await own.count()).toBe(4);
         await sleepUntil(ms(shortLived.expiresAt) + 50);
         expect(await own.count()).toBe(3);
+      });
+    });
+
+    describe('tenants', () => {
+      it('keeps tenants apart: the same id in two tenants, lists, counts, deletes and restores each confined to one', async () => {
+        const own = await storeWith({});
+        const [a, b] = [own.forTenant(uniq('ta')), own.forTenant(uniq('tb'))];
+        expect(own.forTenant('default')).toBe(own); // the default tenant is the store itself
+        expect(own.forTenant(DEFAULT_TENANT)).toBe(own);
+        const id = uniq('shared');
+        const inA = await a.create({ id, type: 'tenant', state: { owner: 'a' } });
+        expect(await b.get(id)).toBeNull();
+        const inB = await b.create({ id, type: 'tenant', state: { owner: 'b' } });
+        await b.update(id, { state: { more: 1 } });
+        expect(await a.get(id)).toEqual(inA);
+        expect((await b.get(id))?.version).toBe(2);
+        expect(await own.get(id)).toBeNull();
+        expect((await a.list({ type: 'tenant' })).items.map((w) => w.state)).toEqual([{ owner: 'a' }]);
+        expect(await a.count()).toBe(1);
+        expect(await own.count()).toBe(0);
+        await a.delete(id);
+        expect(await a.get(id)).toBeNull();
+        expect((await b.get(id))?.state).toEqual({ owner: 'b', more: 1 });
+        expect(await b.restore({ ...inB, version: 9 })).toBe('written');
+        expect(await a.get(id)).toBeNull();
+        expect(a.forTenant('default')).toBe(own); // a view's tenant lookups go through the store
+      });
+
+      it('refuses a tenant that could break out of its key segment', async () => {
+        for (const tenant of ['', 'a:b', '*', '{x}', '.hidden', 'x'.repeat(33), 'a b', 'ü']) {
+          expect(() => store.forTenant(tenant)).toThrow(InvalidInputError);
+        }
       });
     });
 

@@ -14,6 +14,8 @@ export interface RestoreRun {
   source: string;
   /** Opens the target; called only once the source turned out to be readable. */
   openTarget: () => Promise<OpenedStore>;
+  /** Tenant of the lines that name none (an export names its tenant on every line). */
+  tenant: string;
   dryRun: boolean;
   output: CliOutput;
 }
@@ -44,7 +46,7 @@ export async function runRestore(run: RestoreRun): Promise<number> {
     if (shown <= MAX_FAILURES_SHOWN) output.message(`${input.name}: ${failureText(failure)}`);
   };
   try {
-    const result = await restoreEntries(file.entries, target.store, {
+    const result = await restoreEntries(file.entries, target.store.forTenant(run.tenant), {
       dryRun: run.dryRun,
       onFailure,
       onProgress: (s) => progress.update(s.processed, file.header.count, `copied ${s.copied} failed ${s.failed}`),

@@ -107,6 +107,15 @@ export abstract class WorkflowStore {
    */
   abstract count(): Promise<number>;
 
+  /**
+   * The store confined to one tenant: its workflows, ids, lists, counts and keys never meet another tenant's (two
+   * tenants may use the same id). The default tenant (`DEFAULT_TENANT`, "default") is the store itself: what is
+   * written without tenants is the default tenant's. Views share the connection; closing a view does nothing,
+   * closing the store closes every view. Repeated calls return the same view.
+   * @throws InvalidInputError if `tenant` is not 1-32 characters of A-Z a-z 0-9 _ . - (not starting with ".").
+   */
+  abstract forTenant(tenant: string): WorkflowStore;
+
   /** Resolves when the backend answers; throws `StoreUnavailableError` otherwise. */
   abstract ping(): Promise<void>;
 

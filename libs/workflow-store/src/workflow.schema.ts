@@ -4,6 +4,10 @@ import { z } from 'zod';
 export const WORKFLOW_ID_PATTERN = /^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}$/;
 /** `type` and `status` end up in index entries, so they get the same treatment. */
 export const LABEL_PATTERN = /^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}$/;
+/** Tenants become a key segment (`<prefix>:<tenant>:…`) and an `API_KEYS` field, so no `:` and the id charset. */
+export const TENANT_PATTERN = /^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,31}$/;
+/** The tenant of every request when the API runs without keys, and of the CLI unless `--tenant` says otherwise. */
+export const DEFAULT_TENANT = 'default';
 /** Operation ids are stored in a `|`/`=` separated log, so neither may appear in them. */
 export const OPERATION_ID_PATTERN = /^[A-Za-z0-9_.~-]{1,128}$/;
 
@@ -18,6 +22,9 @@ export const workflowIdSchema = z
 export const labelSchema = z
   .string()
   .regex(LABEL_PATTERN, 'must be 1-64 characters of A-Z a-z 0-9 _ . - and not start with "."');
+export const tenantSchema = z
+  .string()
+  .regex(TENANT_PATTERN, 'must be 1-32 characters of A-Z a-z 0-9 _ . - and not start with "."');
 export const operationIdSchema = z.string().regex(OPERATION_ID_PATTERN, 'must be 1-128 characters of A-Z a-z 0-9 _ . ~ -');
 export const versionSchema = z.number().int('must be an integer').min(1, 'must be at least 1');
 export const ttlSecondsSchema = z.number().int('must be a whole number of seconds').min(1, 'must be at least 1 second');

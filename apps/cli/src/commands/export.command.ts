@@ -3,7 +3,7 @@ import { open } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { exportChunks } from '#workflow-store';
+import { DEFAULT_TENANT, exportChunks } from '#workflow-store';
 import { Command, Option } from 'nest-commander';
 import { CliCommand } from './cli-command.js';
 import { CliError, EXIT_FAILED, EXIT_OK } from '../cli-error.js';
@@ -15,6 +15,7 @@ import { runCommand } from '../run-command.js';
 interface ExportOptions {
   out: string;
   redisUrl?: string;
+  tenant: string;
 }
 
 @Command({
@@ -30,7 +31,8 @@ export class ExportCommand extends CliCommand {
     await runCommand(output, async () => {
       const opened = await openStore(redisOverrides(options.redisUrl), output);
       try {
-        return toStdout ? await exportTo(process.stdout, 'stdout', opened, output) : await exportToFile(options.out, opened, output);
+        const source = { ...opened, tenant: options.tenant };
+        return toStdout ? await exportTo(process.stdout, 'stdout', source, output) : await exportToFile(options.out, source, output);
       } finally {
         await opened.store.close();
       }
@@ -46,10 +48,18 @@ export class ExportCommand extends CliCommand {
   parseRedisUrl(value: string): string {
     return value;
   }
+
+  @Option({ flags: '--tenant <tenant>', description: 'the tenant to export; every line names it', defaultValue: DEFAULT_TENANT })
+  parseTenant(value: string): string {
+    return value;
+  }
 }
 
+/** The store and the tenant whose workflows are exported. */
+type ExportSource = OpenedStore & { tenant: string };
+
 /** Writes next to `path` and renames at the end, so `path` is either the complete export or untouched. */
-async function exportToFile(path: string, opened: OpenedStore, output: CliOutput): Promise<number> {
+async function exportToFile(path: string, opened: ExportSource, output: CliOutput): Promise<number> {
   const temp = `${path}.${process.pid}.tmp`;
   let handle;
   try {
@@ -70,12 +80,13 @@ async function exportToFile(path: string, opened: OpenedStore, output: CliOutput
   }
 }
 
-async function exportTo(destination: Writable, name: string, opened: OpenedStore, output: CliOutput): Promise<number> {
+async function exportTo(destination: Writable, name: string, opened: ExportSource, output: CliOutput): Promise<number> {
   const startedAt = performance.now();
   const progress = startProgress('export');
   let written = 0;
   try {
-    const chunks = exportChunks(opened.store, {
+    const chunks = exportChunks(opened.store.forTenant(opened.tenant), {
+      tenant: opened.tenant,
       onPage: (done, expected) => {
         written = done;
         progress.update(done, expected, '');
@@ -87,6 +98,6 @@ async function exportTo(destination: Writable, name: string, opened: OpenedStore
   } finally {
     progress.stop();
   }
-  output.summary(`export: ${written} workflows from ${opened.name} written to ${name} (${costOf(startedAt, written)})`);
+  output.summary(`export: ${written} workflows of tenant ${opened.tenant} from ${opened.name} written to ${name} (${costOf(startedAt, written)})`);
   return EXIT_OK;
 }

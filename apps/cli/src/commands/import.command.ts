@@ -1,3 +1,4 @@
+import { DEFAULT_TENANT } from '#workflow-store';
 import { Command, Option } from 'nest-commander';
 import { CliCommand } from './cli-command.js';
 import { CliOutput } from '../io/cli-output.js';
@@ -9,6 +10,7 @@ interface ImportOptions {
   in: string;
   redisUrl?: string;
   dryRun?: boolean;
+  tenant: string;
 }
 
 @Command({
@@ -25,6 +27,7 @@ export class ImportCommand extends CliCommand {
         verb: 'import',
         source: options.in,
         openTarget: () => openStore(redisOverrides(options.redisUrl), output),
+        tenant: options.tenant,
         dryRun: options.dryRun === true,
         output,
       }),
@@ -44,5 +47,14 @@ export class ImportCommand extends CliCommand {
   @Option({ flags: '--dry-run', description: 'read the target and report what would be imported, writing nothing' })
   parseDryRun(): boolean {
     return true;
+  }
+
+  @Option({
+    flags: '--tenant <tenant>',
+    description: 'tenant of workflows whose lines name none (lines of an export name theirs)',
+    defaultValue: DEFAULT_TENANT,
+  })
+  parseTenant(value: string): string {
+    return value;
   }
 }

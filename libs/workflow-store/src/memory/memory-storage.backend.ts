@@ -10,7 +10,7 @@ import type { StoreLogger } from '../shared/store-logger.js';
 import { DEFAULT_STATUS, DEFAULT_TYPE } from '../workflow.schema.js';
 import type { JsonObject, RestoreOutcome, Workflow } from '../workflow.types.js';
 import type { StoredWorkflowJson } from '../workflow-json.js';
-import { readSnapshot, writeSnapshot } from './memory-snapshot.js';
+import { readSnapshot, writeSnapshot, type SnapshotEntry } from './memory-snapshot.js';
 
 /** Operation ids remembered per workflow, like the Redis backend's log. */
 const MAX_OPERATIONS = 32;
@@ -33,23 +33,38 @@ export class MemoryStorageBackend implements StorageBackend {
   private closed = false;
   /** A store whose snapshot could not be loaded must never write over that file at close. */
   private snapshotLoaded = false;
+  /** Tenant views by tenant: each has its own caches; the root loads and writes the snapshot for all. */
+  private readonly views = new Map<string, MemoryStorageBackend>();
 
+  /** `root`: set on a tenant view, which only holds data; the root owns the snapshot and the lifecycle. */
   constructor(
     private readonly limits: LimitsOptions,
     private readonly memory: WorkflowStoreOptions['memory'],
     private readonly logger: StoreLogger,
+    private readonly root?: MemoryStorageBackend,
   ) {}
+
+  scoped(tenant: string): MemoryStorageBackend {
+    if (this.root) return this.root.scoped(tenant);
+    let view = this.views.get(tenant);
+    if (!view) {
+      view = new MemoryStorageBackend(this.limits, {}, this.logger, this);
+      this.views.set(tenant, view);
+    }
+    return view;
+  }
 
   async connect(): Promise<void> {
     const path = this.memory.snapshotPath;
-    if (!path) return;
-    const records = await readSnapshot(path);
+    if (this.root || !path) return;
+    const entries = await readSnapshot(path);
     this.snapshotLoaded = true;
     let loaded = 0;
-    for (const record of records) {
-      if ((await this.restore(record, JSON.stringify(record.state))) === 'written') loaded++;
+    for (const { tenant, workflow } of entries) {
+      const target = tenant === undefined ? this : this.scoped(tenant);
+      if ((await target.restore(workflow, JSON.stringify(workflow.state))) === 'written') loaded++;
     }
-    this.logger.log(`memory backend loaded ${loaded} of ${records.length} workflows from ${path} (the rest had expired)`);
+    this.logger.log(`memory backend loaded ${loaded} of ${entries.length} workflows from ${path} (the rest had expired)`);
   }
 
   async create(record: NewRecord, operationId: string | undefined): Promise<WriteReply> {
@@ -168,19 +183,26 @@ export class MemoryStorageBackend implements StorageBackend {
   }
 
   async close(): Promise<void> {
-    if (this.closed) return;
+    if (this.closed || this.root) return; // a view is closed by its root
     const path = this.memory.snapshotPath;
     if (path && this.snapshotLoaded) {
-      const live = this.records.keys().flatMap((id) => {
-        const entry = this.entry(id);
-        return entry ? [entry.workflow] : [];
-      });
+      const live: SnapshotEntry[] = this.liveWorkflows().map((workflow) => ({ workflow }));
+      for (const [tenant, view] of this.views) live.push(...view.liveWorkflows().map((workflow) => ({ tenant, workflow })));
       await writeSnapshot(path, live);
       this.logger.log(`memory backend wrote ${live.length} workflows to ${path}`);
     }
-    this.closed = true;
-    this.records.close();
-    this.operations.close();
+    for (const holder of [this, ...this.views.values()]) {
+      holder.closed = true;
+      holder.records.close();
+      holder.operations.close();
+    }
+  }
+
+  private liveWorkflows(): Workflow[] {
+    return this.records.keys().flatMap((id) => {
+      const entry = this.entry(id);
+      return entry ? [entry.workflow] : [];
+    });
   }
 
   private build(

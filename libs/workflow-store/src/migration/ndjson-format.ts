@@ -1,4 +1,5 @@
 import { restoreRecordSchema } from '../shared/restore-record.schema.js';
+import { tenantSchema } from '../workflow.schema.js';
 import type { Workflow } from '../workflow.types.js';
 
 /**
@@ -19,16 +20,20 @@ export interface NdjsonHeader {
   createdAt: string;
 }
 
-/** A line after the header: a workflow, or the end line with the number of workflow lines before it. */
-export type NdjsonBodyLine = { kind: 'record'; workflow: Workflow } | { kind: 'end'; count: number };
+/**
+ * A line after the header: a workflow (with its tenant when the line names one), or the end line with the number
+ * of workflow lines before it.
+ */
+export type NdjsonBodyLine = { kind: 'record'; workflow: Workflow; tenant?: string } | { kind: 'end'; count: number };
 
 export function headerLine(kind: NdjsonHeader['kind'], count: number): string {
   const header: NdjsonHeader = { format: NDJSON_FORMAT, version: NDJSON_FORMAT_VERSION, kind, count, createdAt: new Date().toISOString() };
   return JSON.stringify(header);
 }
 
-export function recordLine(workflow: Workflow): string {
-  return JSON.stringify(workflow);
+/** A workflow as `GET /workflows/:id` returns it, preceded by `"tenant"` when it belongs to one. */
+export function recordLine(workflow: Workflow, tenant?: string): string {
+  return JSON.stringify(tenant === undefined ? workflow : { tenant, ...workflow });
 }
 
 export function endLine(count: number): string {
@@ -64,12 +69,20 @@ export function parseBodyLine(line: string, lineNumber: number): NdjsonBodyLine 
     throw new Error(`line ${lineNumber}: invalid JSON (${(error as Error).message})`);
   }
   if (isEndLine(value)) return { kind: 'end', count: value.count };
+  let tenant: string | undefined;
+  if (typeof value === 'object' && value !== null && Object.hasOwn(value, 'tenant')) {
+    const { tenant: tag, ...rest } = value as { tenant: unknown };
+    const checked = tenantSchema.safeParse(tag);
+    if (!checked.success) throw new Error(`line ${lineNumber}: not a workflow record (tenant: ${checked.error.issues[0]?.message ?? 'invalid'})`);
+    tenant = checked.data;
+    value = rest;
+  }
   const parsed = restoreRecordSchema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new Error(`line ${lineNumber}: not a workflow record (${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'})`);
   }
-  return { kind: 'record', workflow: parsed.data as Workflow };
+  return tenant === undefined ? { kind: 'record', workflow: parsed.data as Workflow } : { kind: 'record', workflow: parsed.data as Workflow, tenant };
 }
 
 function isEndLine(value: unknown): value is { count: number } {

@@ -27,7 +27,7 @@ export interface RestoreEntriesResult {
 }
 
 /**
- * Restores every workflow line into `target` with `restore` (never overwrites an equal or newer version, skips
+ * Restores every workflow line into `target` (or, for a line naming a tenant, `target.forTenant(tenant)`) with `restore` (never overwrites an equal or newer version, skips
  * the expired), `concurrency` at a time, so a repeated run is harmless and copies nothing new. A bad line or a
  * refused write counts as failed and the rest go on; an unreachable target stops the run, since every further
  * line would fail the same way.
@@ -51,7 +51,9 @@ export async function restoreEntries(
       fail({ line: entry.line, reason: entry.reason });
     } else {
       try {
-        count(summary, await (options.dryRun ? predictRestore(target, entry.workflow) : target.restore(entry.workflow)));
+        // A line that names its tenant goes back to that tenant; the others to `target`.
+        const store = entry.tenant === undefined ? target : target.forTenant(entry.tenant);
+        count(summary, await (options.dryRun ? predictRestore(store, entry.workflow) : store.restore(entry.workflow)));
       } catch (error) {
         if ((error instanceof StoreUnavailableError || error instanceof OutcomeUnknownError) && !result.stoppedBy) result.stoppedBy = error;
         fail({ line: entry.line, id: entry.workflow.id, reason: (error as Error).message });

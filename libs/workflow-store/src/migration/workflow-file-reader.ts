@@ -5,7 +5,7 @@ import type { Workflow } from '../workflow.types.js';
 import { parseBodyLine, parseHeader, type NdjsonHeader } from './ndjson-format.js';
 
 /** One workflow line of a file: the parsed record, or why that line could not be used. */
-export type FileEntry = { kind: 'record'; line: number; workflow: Workflow } | { kind: 'invalid'; line: number; reason: string };
+export type FileEntry = { kind: 'record'; line: number; workflow: Workflow; tenant?: string } | { kind: 'invalid'; line: number; reason: string };
 
 export interface WorkflowFile {
   header: NdjsonHeader;
@@ -70,7 +70,9 @@ async function* readEntries(lines: AsyncIterator<string>, source: string): Async
       continue;
     }
     workflowLines += 1;
-    yield { kind: 'record', line: lineNumber, workflow: parsed.workflow };
+    yield parsed.tenant === undefined
+      ? { kind: 'record', line: lineNumber, workflow: parsed.workflow }
+      : { kind: 'record', line: lineNumber, workflow: parsed.workflow, tenant: parsed.tenant };
   }
   if (endCount === undefined) {
     throw new InvalidFileError(`${source}: truncated: no end line after line ${lineNumber} (${workflowLines} workflow lines read)`);

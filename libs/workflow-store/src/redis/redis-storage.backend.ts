@@ -36,19 +36,40 @@ export class RedisStorageBackend implements StorageBackend {
   /** Set once the connection was lost after boot, so "ready again" is only said after a real outage. */
   private lost = false;
   private closing = false;
+  /** Tenant views by tenant; they share this backend's connection and are swept with it. */
+  private readonly views = new Map<string, RedisStorageBackend>();
 
+  /** `view`: a tenant view of `view.root`, whose keys carry the tenant after the prefix. */
   constructor(
     private readonly options: RedisOptions,
     private readonly limits: LimitsOptions,
     private readonly logger: StoreLogger,
+    private readonly view?: { root: RedisStorageBackend; tenant: string },
   ) {
+    if (view) {
+      this.client = view.root.client;
+      this.keys = new RedisKeys(`${options.keyPrefix}:${view.tenant}`);
+      return;
+    }
     this.client = createRedisClient(options);
     this.keys = new RedisKeys(options.keyPrefix);
     defineScripts(this.client);
     this.watchConnection();
   }
 
+  /** Keys `<prefix>:<tenant>:{shard}:…`: a tenant's records and indexes never meet another's. */
+  scoped(tenant: string): RedisStorageBackend {
+    if (this.view) return this.view.root.scoped(tenant);
+    let view = this.views.get(tenant);
+    if (!view) {
+      view = new RedisStorageBackend(this.options, this.limits, this.logger, { root: this, tenant });
+      this.views.set(tenant, view);
+    }
+    return view;
+  }
+
   async connect(): Promise<void> {
+    if (this.view) return; // the root connects
     await connectWhenReady(this.client, this.options, this.logger);
     try {
       await checkRedisServer(this.client, this.options.persistenceCheck, this.logger);
@@ -205,6 +226,7 @@ export class RedisStorageBackend implements StorageBackend {
   }
 
   async close(): Promise<void> {
+    if (this.view) return; // the connection is the root's
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     this.closing = true;
     if (this.client.status === 'end' || this.client.status === 'close' || this.client.status === 'reconnecting') {
@@ -280,6 +302,7 @@ export class RedisStorageBackend implements StorageBackend {
   private async sweepQuietly(): Promise<void> {
     try {
       await this.purgeExpired();
+      for (const view of this.views.values()) await view.purgeExpired();
     } catch (error) {
       this.logger.warn(`sweep of expired index entries skipped: ${(error as Error).message}`);
     }

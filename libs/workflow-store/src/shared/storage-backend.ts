@@ -63,6 +63,11 @@ export interface StorageBackend {
   restore(record: Workflow, stateJson: string): Promise<RestoreOutcome>;
   /** Live workflows at this moment. */
   count(): Promise<number>;
+  /**
+   * The same backend confined to one tenant (validated by the caller): separate records, operation logs and
+   * indexes, shared connection. The view's `connect`/`close` do nothing; the root's close ends every view.
+   */
+  scoped(tenant: string): StorageBackend;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

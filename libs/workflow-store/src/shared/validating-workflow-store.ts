@@ -8,9 +8,11 @@ import {
   createInputSchema,
   DEFAULT_LIST_LIMIT,
   DEFAULT_STATUS,
+  DEFAULT_TENANT,
   listQuerySchema,
   patchSchema,
   saveInputSchema,
+  tenantSchema,
   workflowIdSchema,
   writeOptionsSchema,
 } from '../workflow.schema.js';
@@ -60,10 +62,13 @@ const mutateResultSchema = saveInputSchema.omit({ ttlSeconds: true });
  */
 export class ValidatingWorkflowStore extends WorkflowStore {
   private closed = false;
+  private readonly tenants = new Map<string, ValidatingWorkflowStore>();
 
+  /** `root`: set on a tenant view; tenant lookups always go through the root. */
   constructor(
     readonly backend: StorageBackend,
     private readonly limits: LimitsOptions,
+    private readonly root?: ValidatingWorkflowStore,
   ) {
     super();
   }
@@ -193,6 +198,18 @@ export class ValidatingWorkflowStore extends WorkflowStore {
 
   async count(): Promise<number> {
     return this.backend.count();
+  }
+
+  forTenant(tenant: string): ValidatingWorkflowStore {
+    if (this.root) return this.root.forTenant(tenant);
+    // The default tenant is the store itself, so data written without tenants is the default tenant's.
+    if (tenant === DEFAULT_TENANT) return this;
+    let view = this.tenants.get(tenant);
+    if (!view) {
+      view = new ValidatingWorkflowStore(this.backend.scoped(validate(tenantSchema, tenant, 'tenant')), this.limits, this);
+      this.tenants.set(tenant, view);
+    }
+    return view;
   }
 
   async ping(): Promise<void> {
