@@ -32,7 +32,8 @@ local function keepOps(opsKey, opId, result, maxOps, expireAt)
   local log = (redis.call('GET', opsKey) or '|') .. opId .. '=' .. result .. '|'
   local _, count = string.gsub(log, '|', '|')
   while count - 1 > maxOps do
-    log = string.sub(log, string.find(log, '|', 2, true))
+    -- Only find's start position: passing its end as well would cut the log down to a lone '|'.
+    log = string.sub(log, (string.find(log, '|', 2, true)))
     count = count - 1
   end
   redis.call('SET', opsKey, log, 'PXAT', expireAt)
