@@ -7,7 +7,9 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ApiModule } from './api.module.js';
 import type { Environment } from './config/environment.js';
+import { registerAuth } from './auth/register-auth.js';
 import { configureFastify } from './http/configure-fastify.js';
+import { registerRateLimit } from './http/register-rate-limit.js';
 import { ShutdownState } from './health/shutdown-state.js';
 import { MetricsRegistry } from './metrics/metrics.registry.js';
 import { setupOpenApi } from './openapi/setup-openapi.js';
@@ -36,8 +38,17 @@ async function bootstrap(): Promise<void> {
   });
   const logger = new ConsoleLogger({ json: true, logLevels: nestLogLevels(logLevel) });
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule, adapter, { logger, abortOnError: false, bodyParser: false } /* our own parsers: configure-fastify.ts */);
-  const api = app.get(ConfigService<Environment, true>).get('api', { infer: true });
+  const config = app.get(ConfigService<Environment, true>);
+  const api = config.get('api', { infer: true });
   configureFastify(app, api, app.get(MetricsRegistry));
+  if (api.auth.mode === 'open') {
+    logger.warn(
+      `running WITHOUT authentication (${api.auth.reason}): every request is tenant "default" with the admin role; set API_KEYS or API_KEYS_FILE`,
+      'Auth',
+    );
+  }
+  registerAuth(app.getHttpAdapter().getInstance(), api.auth, (message) => logger.warn(message, 'Auth'));
+  await registerRateLimit(app, api, config.get('workflowStore', { infer: true }));
   setupOpenApi(app);
 
   // Our own signal handling (not enableShutdownHooks, which re-raises the signal): drain, close, exit 0.

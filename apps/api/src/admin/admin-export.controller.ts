@@ -1,9 +1,10 @@
 import { Readable } from 'node:stream';
-import { Controller, Get, Res } from '@nestjs/common';
+import { Controller, Get, Req, Res } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
-import { exportChunks, WorkflowStore } from '#workflow-store';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { exportChunks } from '#workflow-store';
+import { TenantStores } from '../auth/tenant-stores.js';
 import type { Environment } from '../config/environment.js';
 import { ProblemException } from '../problem/problem.exception.js';
 
@@ -14,20 +15,23 @@ export class AdminExportController {
   private readonly enabled: boolean;
 
   constructor(
-    private readonly store: WorkflowStore,
+    private readonly stores: TenantStores,
     config: ConfigService<Environment, true>,
   ) {
     this.enabled = config.get('api', { infer: true }).adminRoutes;
   }
 
   @Get('export')
-  @ApiOperation({ summary: 'Every live workflow as NDJSON: a header line, one workflow per line, an end line (ADMIN_ROUTES=true only)' })
+  @ApiOperation({
+    summary: "Every live workflow of the caller's tenant as NDJSON: a header line, one workflow per line, an end line (ADMIN_ROUTES=true, admin key)",
+  })
   @ApiProduces('application/x-ndjson')
   @ApiResponse({ status: 200, description: 'The export file, streamed. A body without its end line was cut short by a backend failure.' })
   @ApiResponse({ status: 403, description: 'Admin routes are off (ADMIN_ROUTES=false)' })
-  async export(@Res() reply: FastifyReply): Promise<void> {
+  async export(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     if (!this.enabled) throw new ProblemException('forbidden', 'Admin routes are off; start the service with ADMIN_ROUTES=true to serve /admin/export');
-    const chunks = exportChunks(this.store);
+    // The caller's tenant only, named on every line so an import puts it back under the same tenant.
+    const chunks = exportChunks(this.stores.of(request), { tenant: request.principal?.tenant });
     // The header needs the backend, so an outage is still a 503 problem here, before any byte is sent.
     const header = await chunks.next();
     reply

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module.js';
 import { AdminExportController } from './admin-export.controller.js';
 
-@Module({ controllers: [AdminExportController] })
+@Module({ imports: [AuthModule], controllers: [AdminExportController] })
 export class AdminModule {}

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ApiKeyEntry } from '../auth/api-key-entry.js';
 
 /** API-only settings; the store's own variables are validated by the core's schema. Both are documented in the README. */
 export const apiEnvSchema = z.object({
@@ -11,6 +12,11 @@ export const apiEnvSchema = z.object({
     .enum(['true', 'false', '1', '0', ''], { message: 'must be true or false' })
     .transform((v) => v === 'true' || v === '1')
     .default(false),
+  API_KEYS: z.string().optional(),
+  API_KEYS_FILE: z.string().min(1).optional(),
+  AUTH_MODE: z.enum(['keys', 'none'], { message: 'must be keys or none' }).optional(),
+  NODE_ENV: z.string().optional(),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number({ message: 'must be a whole number' }).int().min(0).max(1_000_000).default(1200),
   ADMIN_ROUTES: z
     .enum(['true', 'false', '1', '0', ''], { message: 'must be true or false' })
     .transform((v) => v === 'true' || v === '1')
@@ -26,6 +32,14 @@ export interface ApiOptions {
   logLevel: z.output<typeof apiEnvSchema>['LOG_LEVEL'];
   /** When true, writes to an existing workflow must carry If-Match (428 otherwise). */
   requireIfMatch: boolean;
+  auth: AuthOptions;
+  /** Requests per minute per API key, shared by every replica through Redis (memory backend: per process); 0 = off. */
+  rateLimitPerMinute: number;
   /** When true, /admin routes (the NDJSON export used by `workflow-store migrate --from <url>`) are served; 403 otherwise. */
   adminRoutes: boolean;
 }
+
+/** `keys`: every request outside /health, /metrics and /docs needs a Bearer key. `open`: no keys, one `default` tenant. */
+export type AuthOptions =
+  | { mode: 'keys'; entries: ApiKeyEntry[]; keysFile?: string }
+  | { mode: 'open'; reason: string };

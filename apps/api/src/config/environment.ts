@@ -1,5 +1,6 @@
 import { InvalidConfigError, loadWorkflowStoreConfig, type WorkflowStoreOptions } from '#workflow-store';
-import { apiEnvSchema, type ApiOptions } from './api.config.js';
+import { apiEnvSchema, type ApiOptions, type AuthOptions } from './api.config.js';
+import { authOptionsFrom } from './auth-options.js';
 
 /** What `ConfigService` holds after boot: the validated options, never raw strings. */
 export interface Environment {
@@ -27,7 +28,15 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
   if (!api.success) {
     problems.push(...api.error.issues.map((i) => `${i.path.join('.')}: ${i.message} (got ${JSON.stringify(env[String(i.path[0])])})`));
   }
-  if (problems.length > 0 || !workflowStore || !api.success) throw new InvalidConfigError(problems);
+  let auth: AuthOptions | undefined;
+  if (api.success) {
+    try {
+      auth = authOptionsFrom(api.data);
+    } catch (error) {
+      problems.push((error as Error).message);
+    }
+  }
+  if (problems.length > 0 || !workflowStore || !api.success || !auth) throw new InvalidConfigError(problems);
   return {
     workflowStore,
     api: {
@@ -38,6 +47,8 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
       logLevel: api.data.LOG_LEVEL,
       requireIfMatch: api.data.REQUIRE_IF_MATCH,
       adminRoutes: api.data.ADMIN_ROUTES,
+      auth,
+      rateLimitPerMinute: api.data.RATE_LIMIT_PER_MINUTE,
     },
   };
 }

@@ -18,6 +18,7 @@ export const PROBLEM_TYPES = {
   'state-too-large': { status: 413, title: 'The state is too large' },
   'unsupported-media-type': { status: 415, title: 'Unsupported content type' },
   'precondition-required': { status: 428, title: 'A precondition (If-Match) is required' },
+  'rate-limited': { status: 429, title: 'Too many requests' },
   'store-unavailable': { status: 503, title: 'The store is unavailable' },
   'outcome-unknown': { status: 503, title: 'The outcome of the write is unknown' },
   'storage-full': { status: 507, title: 'The store is full' },

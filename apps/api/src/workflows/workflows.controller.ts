@@ -14,7 +14,7 @@ import {
   type WorkflowPatch,
 } from '#workflow-store';
 import type { Environment } from '../config/environment.js';
-import { StoreMetrics } from '../metrics/store-metrics.js';
+import { TenantStores } from '../auth/tenant-stores.js';
 import { ProblemException } from '../problem/problem.exception.js';
 import { etagOf, ifMatchAccepts, ifNoneMatchHits, parseEntityTags, type EntityTagCondition } from './conditional-request.js';
 import { operationIdFrom } from './idempotency-key.js';
@@ -32,11 +32,12 @@ const JSON_RESPONSE_TYPE = 'application/json; charset=utf-8';
 @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Writes only: a retried request with the same key is applied once.' })
 @Controller('workflows')
 export class WorkflowsController {
-  private readonly store: WorkflowStore;
   private readonly requireIfMatch: boolean;
 
-  constructor(store: WorkflowStore, metrics: StoreMetrics, config: ConfigService<Environment, true>) {
-    this.store = metrics.instrument(store);
+  constructor(
+    private readonly stores: TenantStores,
+    config: ConfigService<Environment, true>,
+  ) {
     this.requireIfMatch = config.get('api', { infer: true }).requireIfMatch;
   }
 
@@ -47,7 +48,7 @@ export class WorkflowsController {
   @ApiResponse({ status: 201, description: 'Created; ETag is the version, Location the URL', schema: openApiSchemas.workflow })
   async create(@Body() body: unknown, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<Workflow> {
     requireMediaType(request, JSON_TYPE);
-    const workflow = await this.store.create(body as CreateInput, { operationId: operationIdFrom(request.headers['idempotency-key']) });
+    const workflow = await this.stores.of(request).create(body as CreateInput, { operationId: operationIdFrom(request.headers['idempotency-key']) });
     reply.header('location', locationOf(workflow));
     return represent(reply, workflow);
   }
@@ -55,8 +56,8 @@ export class WorkflowsController {
   @Get()
   @ApiOperation({ summary: 'List workflows, filtered by type and/or status, one page at a time' })
   @ApiResponse({ status: 200, schema: openApiSchemas.listPage })
-  async list(@Query() query: Record<string, unknown>): Promise<ListPage> {
-    return this.store.list({ limit: DEFAULT_LIST_LIMIT, ...listQueryFrom(query) });
+  async list(@Query() query: Record<string, unknown>, @Req() request: FastifyRequest): Promise<ListPage> {
+    return this.stores.of(request).list({ limit: DEFAULT_LIST_LIMIT, ...listQueryFrom(query) });
   }
 
   @Get(':id')
@@ -64,7 +65,7 @@ export class WorkflowsController {
   @ApiResponse({ status: 200, schema: openApiSchemas.workflow })
   async get(@Param('id') id: string, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<string | undefined> {
     // The stored state text goes out as it is: parsing and re-encoding it was most of the cost of a large read.
-    const stored = await this.store.getJson(id);
+    const stored = await this.stores.of(request).getJson(id);
     if (!stored) throw new NotFoundError(id);
     const { version } = stored.workflow;
     const ifNoneMatch = parseEntityTags(request.headers['if-none-match'], 'If-None-Match');
@@ -87,19 +88,20 @@ export class WorkflowsController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Workflow | string> {
     requireMediaType(request, JSON_TYPE);
+    const store = this.stores.of(request);
     const operationId = operationIdFrom(request.headers['idempotency-key']);
     const ifMatch = parseEntityTags(request.headers['if-match'], 'If-Match');
     const ifNoneMatch = parseEntityTags(request.headers['if-none-match'], 'If-None-Match');
     if (ifNoneMatch?.any) {
       const input = (body ?? {}) as SaveInput;
-      const created = await this.store.create({ type: 'default', ...input, id } as CreateInput, { operationId });
+      const created = await store.create({ type: 'default', ...input, id } as CreateInput, { operationId });
       reply.status(201).header('location', locationOf(created));
       return represent(reply, created);
     }
-    if (ifNoneMatch) await this.refuseIfNoneMatch(id, ifNoneMatch);
-    const expectedVersion = await this.expectedVersionFor(id, ifMatch);
+    if (ifNoneMatch) await refuseIfNoneMatch(store, id, ifNoneMatch);
+    const expectedVersion = await this.expectedVersionFor(store, id, ifMatch);
     // Answered with the state JSON just stored, not parsed back and re-encoded (see GET).
-    const stored = await this.store.saveJson(id, body as SaveInput, { expectedVersion, operationId });
+    const stored = await store.saveJson(id, body as SaveInput, { expectedVersion, operationId });
     if (!ifMatch && stored.workflow.version === 1) reply.status(201).header('location', locationOf(stored.workflow));
     reply.header('etag', etagOf(stored.workflow.version)).type(JSON_RESPONSE_TYPE);
     return workflowJsonText(stored);
@@ -119,8 +121,9 @@ export class WorkflowsController {
       throw new ProblemException('unsupported-media-type', `PATCH takes ${MERGE_PATCH_TYPE}`);
     }
     requireMediaType(request, MERGE_PATCH_TYPE);
-    const expectedVersion = await this.expectedVersionFor(id, parseEntityTags(request.headers['if-match'], 'If-Match'));
-    const workflow = await this.store.update(id, body as WorkflowPatch, {
+    const store = this.stores.of(request);
+    const expectedVersion = await this.expectedVersionFor(store, id, parseEntityTags(request.headers['if-match'], 'If-Match'));
+    const workflow = await store.update(id, body as WorkflowPatch, {
       expectedVersion,
       operationId: operationIdFrom(request.headers['idempotency-key']),
     });
@@ -131,8 +134,9 @@ export class WorkflowsController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a workflow (If-Match supported)' })
   async remove(@Param('id') id: string, @Req() request: FastifyRequest): Promise<void> {
-    const expectedVersion = await this.expectedVersionFor(id, parseEntityTags(request.headers['if-match'], 'If-Match'));
-    await this.store.delete(id, { expectedVersion, operationId: operationIdFrom(request.headers['idempotency-key']) });
+    const store = this.stores.of(request);
+    const expectedVersion = await this.expectedVersionFor(store, id, parseEntityTags(request.headers['if-match'], 'If-Match'));
+    await store.delete(id, { expectedVersion, operationId: operationIdFrom(request.headers['idempotency-key']) });
   }
 
   @Post(':id/touch')
@@ -151,32 +155,15 @@ export class WorkflowsController {
     if (notAnObject || Object.keys(rest).length > 0) {
       throw new ProblemException('invalid-input', 'touch takes an optional JSON object { "ttlSeconds": n } and nothing else');
     }
-    const workflow = await this.store.touch(id, { ttlSeconds, operationId: operationIdFrom(request.headers['idempotency-key']) });
+    const workflow = await this.stores.of(request).touch(id, { ttlSeconds, operationId: operationIdFrom(request.headers['idempotency-key']) });
     return represent(reply, workflow);
   }
 
   /** The version a write must find, or undefined for an unconditional write (428 when REQUIRE_IF_MATCH is on). */
-  private async expectedVersionFor(id: string, ifMatch: EntityTagCondition | undefined): Promise<number | undefined> {
-    if (ifMatch) return this.matchedVersion(id, ifMatch);
+  private async expectedVersionFor(store: WorkflowStore, id: string, ifMatch: EntityTagCondition | undefined): Promise<number | undefined> {
+    if (ifMatch) return matchedVersion(store, id, ifMatch);
     if (this.requireIfMatch) throw preconditionRequired();
     return undefined;
-  }
-
-  /** One strong tag is used as is; `*` or a list needs the current version. */
-  private async matchedVersion(id: string, condition: EntityTagCondition): Promise<number> {
-    if (!condition.any && condition.strong.length === 1 && condition.weak.length === 0) return condition.strong[0] as number;
-    const current = await this.store.get(id);
-    if (!current || !ifMatchAccepts(condition, current.version)) {
-      throw new ProblemException('precondition-failed', `If-Match does not match workflow ${id}`, current ? { currentVersion: current.version } : {});
-    }
-    return current.version;
-  }
-
-  private async refuseIfNoneMatch(id: string, condition: EntityTagCondition): Promise<void> {
-    const current = await this.store.get(id);
-    if (current && ifNoneMatchHits(condition, current.version)) {
-      throw new ProblemException('precondition-failed', `If-None-Match matches the current version of ${id}`, { currentVersion: current.version });
-    }
   }
 }
 
@@ -191,4 +178,21 @@ function locationOf(workflow: Pick<Workflow, 'id'>): string {
 
 function preconditionRequired(): ProblemException {
   return new ProblemException('precondition-required', 'This service requires If-Match on writes to existing workflows (REQUIRE_IF_MATCH=true)');
+}
+
+/** One strong tag is used as is; `*` or a list needs the current version. */
+async function matchedVersion(store: WorkflowStore, id: string, condition: EntityTagCondition): Promise<number> {
+  if (!condition.any && condition.strong.length === 1 && condition.weak.length === 0) return condition.strong[0] as number;
+  const current = await store.get(id);
+  if (!current || !ifMatchAccepts(condition, current.version)) {
+    throw new ProblemException('precondition-failed', `If-Match does not match workflow ${id}`, current ? { currentVersion: current.version } : {});
+  }
+  return current.version;
+}
+
+async function refuseIfNoneMatch(store: WorkflowStore, id: string, condition: EntityTagCondition): Promise<void> {
+  const current = await store.get(id);
+  if (current && ifNoneMatchHits(condition, current.version)) {
+    throw new ProblemException('precondition-failed', `If-None-Match matches the current version of ${id}`, { currentVersion: current.version });
+  }
 }

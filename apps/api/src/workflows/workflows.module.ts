@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
-import { MetricsModule } from '../metrics/metrics.module.js';
+import { AuthModule } from '../auth/auth.module.js';
 import { WorkflowsController } from './workflows.controller.js';
 
-@Module({ imports: [MetricsModule], controllers: [WorkflowsController] })
+@Module({ imports: [AuthModule], controllers: [WorkflowsController] })
 export class WorkflowsModule {}
