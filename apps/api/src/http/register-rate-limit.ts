@@ -21,7 +21,8 @@ export async function registerRateLimit(app: NestFastifyApplication, api: ApiOpt
   const redis = store.backend === 'redis' ? createRedisClient({ ...store.redis, commandTimeoutMs: LIMITER_COMMAND_TIMEOUT_MS }) : undefined;
   if (redis) {
     redis.on('error', () => undefined); // the store's own connection reports Redis outages
-    redis.connect().catch(() => undefined); // reconnects by itself; until ready the limiter is skipped
+    // Ready before the port opens, so the first requests are counted; if Redis is down the store's boot fails anyway.
+    await redis.connect().catch(() => undefined);
     app.getHttpAdapter().getInstance().addHook('onClose', async () => {
       redis.disconnect();
     });
