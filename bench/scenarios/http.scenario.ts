@@ -21,6 +21,12 @@ const API_PREFIX = 'http';
 const PUT_PATHS = 128;
 const GET_PATHS = 64;
 
+/** One request before the load: a server that answers anything but 200 (auth, config) voids the figure, so stop. */
+async function preflight(url: string): Promise<void> {
+  const response = await fetch(url);
+  if (response.status !== 200) throw new Error(`${url} answered ${response.status}: ${(await response.text()).slice(0, 500)}`);
+}
+
 async function load(input: RunnerInput): Promise<Measurement> {
   const out = JSON.parse(await runNode(RUNNER, [JSON.stringify(input)])) as RunnerOutput;
   return out;
@@ -67,6 +73,8 @@ export async function httpScenario(config: BenchConfig, url: string, log: (line:
           await store.save(id, { type: 'invoice', state });
           await raw.set(`raw:h:${id}`, json, 'PX', 86_400_000);
         }
+        await preflight(`${apiUrl}/workflows/${ids[0]}`);
+        await preflight(`${bareUrl}/docs/${ids[0]}`);
         log(`http GET ${size.label}`);
         const get = await pairedRuns(
           config.rounds,
