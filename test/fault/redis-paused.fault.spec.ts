@@ -1,5 +1,7 @@
 /**
- * T3 (SIGSTOP 3 s), T4 (DEBUG SLEEP 2) and T5 (CLIENT PAUSE 2000 WRITE) from RELIABILITY.md, over HTTP against the built API.
+ * T3 (SIGSTOP), T4 (DEBUG SLEEP) and T5 (CLIENT PAUSE WRITE) from RELIABILITY.md, over HTTP against the built API.
+ * Each stall lasts 3 s: a write sent up to 2 s into it (after a read that timed out first) still gets no reply
+ * within the 1 s command timeout, so every run has unknown outcomes and late applications to check.
  * Redis keeps its sockets but answers nothing (T3, T4) or holds every write (T5); a write that was sent is applied
  * when Redis resumes (measured), so its 503 must be outcome-unknown and a retry with the same Idempotency-Key must
  * not apply it again.
@@ -40,16 +42,16 @@ const faults: Fault[] = [
   },
   {
     // DEBUG SLEEP blocks Redis' one thread, like a long script or a fork stall (the helper enables DEBUG locally).
-    name: 'T4 DEBUG SLEEP 2',
+    name: 'T4 DEBUG SLEEP 3',
     stall: async (redis) => {
-      await redis.command('DEBUG', 'SLEEP', 2);
+      await redis.command('DEBUG', 'SLEEP', 3);
     },
   },
   {
-    name: 'T5 CLIENT PAUSE 2000 WRITE',
+    name: 'T5 CLIENT PAUSE 3000 WRITE',
     stall: async (redis) => {
-      await redis.command('CLIENT', 'PAUSE', 2000, 'WRITE');
-      await sleep(2000);
+      await redis.command('CLIENT', 'PAUSE', 3000, 'WRITE');
+      await sleep(3000);
     },
   },
 ];
