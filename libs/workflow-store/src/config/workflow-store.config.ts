@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { InvalidConfigError } from '../errors/invalid-config.error.js';
-import type { WorkflowStoreOptions } from './workflow-store.options.js';
+import { tlsOptionsFrom } from './tls-files.js';
+import type { RedisTlsOptions, WorkflowStoreOptions } from './workflow-store.options.js';
 
 const DAY = 86_400;
 
@@ -48,6 +49,10 @@ export const workflowStoreEnvSchema = z
     WORKFLOW_MAX_TTL: intVar(1, 365 * DAY, 'seconds').default(30 * DAY),
     WORKFLOW_MAX_STATE_BYTES: intVar(2, 16 * 1024 * 1024, 'bytes').default(1024 * 1024),
     MEMORY_SNAPSHOT_PATH: z.string().min(1).optional(),
+    REDIS_TLS_CA_FILE: z.string().min(1).optional(),
+    REDIS_TLS_CERT_FILE: z.string().min(1).optional(),
+    REDIS_TLS_KEY_FILE: z.string().min(1).optional(),
+    REDIS_TLS_SERVERNAME: z.string().min(1).optional(),
   })
   .superRefine((env, ctx) => {
     if (env.WORKFLOW_STATE_TTL > env.WORKFLOW_MAX_TTL) {
@@ -95,10 +100,13 @@ export function loadWorkflowStoreConfig(env: Record<string, string | undefined> 
       }),
     );
   }
-  return toOptions(parsed.data);
+  const problems: string[] = [];
+  const tls = tlsOptionsFrom(parsed.data, problems);
+  if (problems.length > 0) throw new InvalidConfigError(problems);
+  return toOptions(parsed.data, tls);
 }
 
-function toOptions(env: WorkflowStoreEnv): WorkflowStoreOptions {
+function toOptions(env: WorkflowStoreEnv, tls: RedisTlsOptions | undefined): WorkflowStoreOptions {
   return {
     backend: env.USE_REDIS ? 'redis' : 'memory',
     limits: {
@@ -112,6 +120,7 @@ function toOptions(env: WorkflowStoreEnv): WorkflowStoreOptions {
       password: env.REDIS_PASSWORD,
       db: env.REDIS_DB ?? dbFromUrl(env.REDIS_URL),
       keyPrefix: env.REDIS_KEY_PREFIX,
+      ...(tls ? { tls } : {}),
       connectTimeoutMs: env.REDIS_CONNECT_TIMEOUT_MS ?? (env.REDIS_SOCKET_CONNECT_TIMEOUT ?? 2) * 1000,
       commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS ?? (env.REDIS_SOCKET_TIMEOUT ?? 1) * 1000,
       persistenceCheck: env.REDIS_PERSISTENCE_CHECK,

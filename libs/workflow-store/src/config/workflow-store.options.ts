@@ -1,12 +1,21 @@
 /** What to do when Redis is configured so that it can lose acknowledged writes (no AOF, an evicting policy). */
 export type PersistenceCheckMode = 'warn' | 'strict' | 'off';
 
+/** TLS to Redis (files already read). Present means TLS is on; certificates are always verified. */
+export interface RedisTlsOptions {
+  ca?: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
+  servername?: string;
+}
+
 export interface RedisOptions {
   /** `redis://[user:pass@]host:port[/db]` or `rediss://` for TLS. */
   url: string;
   username?: string;
   password?: string;
   db: number;
+  tls?: RedisTlsOptions;
   /** Every key starts with it; `[A-Za-z0-9_.-]`, 1–32 characters. */
   keyPrefix: string;
   connectTimeoutMs: number;

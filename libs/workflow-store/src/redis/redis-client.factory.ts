@@ -17,6 +17,8 @@ export function clientOptions(options: RedisOptions): IORedisOptions {
     username: options.username,
     password: options.password,
     db: options.db,
+    // With rediss:// ioredis turns TLS on by itself; the CA, client certificate and server name come from here.
+    ...(options.tls ? { tls: { ...options.tls } } : {}),
     connectionName: 'workflow-store',
     lazyConnect: true,
     connectTimeout: options.connectTimeoutMs,
