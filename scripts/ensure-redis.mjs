@@ -1,9 +1,9 @@
 // Makes sure the tests can start their own redis-server processes: installs Debian's redis-server when missing
-// (as root), or says exactly what to install. Tests never use a shared Redis; they only need the binaries.
+// (and openssl) as root, or says exactly what to install. Tests never use a shared Redis; they only need the binaries.
 import { execFileSync, spawnSync } from 'node:child_process';
 
-const PACKAGES = ['redis-server', 'redis-tools', 'redis-sentinel'];
-const BINARIES = ['redis-server', 'redis-cli', 'redis-sentinel'];
+const PACKAGES = ['redis-server', 'redis-tools', 'redis-sentinel', 'openssl'];
+const BINARIES = ['redis-server', 'redis-cli', 'redis-sentinel', 'openssl']; // openssl: the TLS test makes its certificates
 
 function version() {
   const run = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });

@@ -152,7 +152,8 @@ describe('start-up without keys', () => {
   });
 
   it('runs open with a warning when AUTH_MODE=none (or outside production)', async () => {
-    for (const env of [{ NODE_ENV: 'production', AUTH_MODE: 'none' }, {}]) {
+    const envs: Record<string, string>[] = [{ NODE_ENV: 'production', AUTH_MODE: 'none' }, {}];
+    for (const env of envs) {
       const open = await ApiProcess.start(env);
       try {
         expect((await fetch(`${open.url}/workflows`)).status).toBe(200);
