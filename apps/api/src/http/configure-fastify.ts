@@ -2,7 +2,9 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance } from 'fastify';
 import type { ApiOptions } from '../config/api.config.js';
 import type { MetricsRegistry } from '../metrics/metrics.registry.js';
+import { ProblemException } from '../problem/problem.exception.js';
 import { sendProblem } from '../problem/send-problem.js';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.js';
 import { toProblem } from '../problem/to-problem.js';
 import { isConditional } from '../problem/problem-details.filter.js';
 
@@ -16,7 +18,14 @@ export function configureFastify(app: NestFastifyApplication, options: ApiOption
   fastify.removeAllContentTypeParsers();
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
   for (const type of ['application/json', 'application/merge-patch+json']) {
-    fastify.addContentTypeParser(type, { parseAs: 'string', bodyLimit: options.bodyLimitBytes }, parseJson);
+    fastify.addContentTypeParser(type, { parseAs: 'string', bodyLimit: options.bodyLimitBytes }, (request, body, done) => {
+      const text = typeof body === 'string' ? body : body.toString('utf8'); // parseAs 'string': always a string
+      if (nestsDeeperThan(text, MAX_JSON_DEPTH)) {
+        done(new ProblemException('invalid-json', `The body nests objects and arrays deeper than ${MAX_JSON_DEPTH} levels`), undefined);
+        return;
+      }
+      parseJson(request, text, done);
+    });
   }
 
   fastify.addHook('onRequest', (request, reply, done) => {
