@@ -58,7 +58,7 @@ describe('T1 kill -9 of Redis under writers, restart with AOF', () => {
     const firstOk = firstAfter(answers, killedAt, (a) => a.status >= 200 && a.status < 300) ?? Infinity;
     const outage = during(all, killedAt, Math.min(firstOk, upAt + 2000));
     const outageMs = outage.map((a) => a.ms);
-    const notReadyAt = firstAfter(probes, killedAt, (a) => a.status === 503) ?? Infinity;
+    const notReadyAt = firstAfter(probes, killedAt, (a) => a.status === 503, true) ?? Infinity;
     const readyAgainAt = firstAfter(probes, upAt, (a) => a.status === 200) ?? Infinity;
 
     const finals = await finalStates(api.url, ids);

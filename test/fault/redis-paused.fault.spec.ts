@@ -92,7 +92,7 @@ describe.each(faults)('$name', ({ name, stall }) => {
     const all = [...answers, ...probes];
     const stalled = during(all, stalledAt, resumedAt);
     const stalledMs = stalled.map((a) => a.ms);
-    const notReadyAt = firstAfter(probes, stalledAt, (a) => a.status === 503) ?? Infinity;
+    const notReadyAt = firstAfter(probes, stalledAt, (a) => a.status === 503, true) ?? Infinity;
     const readyAgainAt = firstAfter(probes, resumedAt, (a) => a.status === 200) ?? Infinity;
     const firstOk = firstAfter(answers, resumedAt, (a) => a.status >= 200 && a.status < 300) ?? Infinity;
     const unknowns = answers.filter((a) => a.problem === 'outcome-unknown' || a.status === 0).length;

@@ -141,9 +141,12 @@ export async function probeLoop(base: string, path: string, answers: Answer[], s
   }
 }
 
-/** End time of the first answer after `from` that satisfies `test`, or undefined. */
-export function firstAfter(answers: readonly Answer[], from: number, test: (a: Answer) => boolean): number | undefined {
-  const ends = answers.filter((a) => a.start >= from && test(a)).map((a) => a.end);
+/**
+ * End time of the first answer satisfying `test` among those that started at or after `from` (or, with
+ * `ended`, that ended at or after it: a probe already waiting when a fault began reports it too).
+ */
+export function firstAfter(answers: readonly Answer[], from: number, test: (a: Answer) => boolean, ended = false): number | undefined {
+  const ends = answers.filter((a) => (ended ? a.end : a.start) >= from && test(a)).map((a) => a.end);
   return ends.length ? Math.min(...ends) : undefined;
 }
 
