@@ -6,7 +6,7 @@
  * when Redis resumes (measured), so its 503 must be outcome-unknown and a retry with the same Idempotency-Key must
  * not apply it again.
  * Pass: every request while Redis is stalled answered ≤ 1.1 s (503 + Retry-After), readiness false within 1 s and
- * true again after; final version = acknowledged + applied-unknown, 0 duplicates (H1–H4); no key without a TTL.
+ * true again after, liveness 200 throughout; final version = acknowledged + applied-unknown, 0 duplicates (H1–H4); no key without a TTL.
  * Writers: merge patch and If-Match PUT, each either retrying an unknown write with the same key or abandoning it
  * (an abandoned write that is applied late counts as applied-unknown).
  */
@@ -80,6 +80,8 @@ describe.each(faults)('$name', ({ name, stall }) => {
       advanceLoop({ bases: [api!.url], id, history, answers, stop: () => stop, mode: i < 2 ? 'patch' : 'put', abandonUnknown: i % 2 === 1 }),
     );
     const prober = probeLoop(api.url, '/health/ready', probes, () => stop);
+    const live: Answer[] = [];
+    const liveProber = probeLoop(api.url, '/health/live', live, () => stop, 100);
 
     await sleep(1000);
     const stalledAt = Date.now();
@@ -87,7 +89,7 @@ describe.each(faults)('$name', ({ name, stall }) => {
     const resumedAt = Date.now();
     await sleep(2000);
     stop = true;
-    await Promise.all([...writers, prober]);
+    await Promise.all([...writers, prober, liveProber]);
 
     const all = [...answers, ...probes];
     const stalled = during(all, stalledAt, resumedAt);
@@ -118,6 +120,9 @@ describe.each(faults)('$name', ({ name, stall }) => {
 
     expect(stalled.filter((a) => a.ms > ANSWER_BOUND_MS || a.status === 0)).toEqual([]);
     expect(stalled.filter((a) => a.status === 503 && a.retryAfter === null)).toEqual([]);
+    // Liveness never asks Redis: a stalled Redis must not get the replica restarted.
+    expect(live.filter((a) => a.status !== 200 || a.ms > ANSWER_BOUND_MS)).toEqual([]);
+    expect(during(live, stalledAt, resumedAt).length).toBeGreaterThan(5);
     expect(all.filter((a) => a.status >= 500 && a.status !== 503)).toEqual([]);
     expect(all.filter((a) => a.status >= 400 && a.status < 500)).toEqual([]);
     expect(unknowns).toBeGreaterThan(0);
