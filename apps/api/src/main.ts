@@ -5,10 +5,13 @@ import { ConsoleLogger, type LogLevel } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiModule } from './api.module.js';
 import type { Environment } from './config/environment.js';
 import { registerAuth } from './auth/register-auth.js';
 import { configureFastify } from './http/configure-fastify.js';
+import { sendProblem } from './problem/send-problem.js';
+import { toProblem } from './problem/to-problem.js';
 import { registerRateLimit } from './http/register-rate-limit.js';
 import { ShutdownState } from './health/shutdown-state.js';
 import { MetricsRegistry } from './metrics/metrics.registry.js';
@@ -35,6 +38,8 @@ async function bootstrap(): Promise<void> {
     logger: { level: logLevel, redact: ['req.headers.authorization', 'req.headers.cookie'] },
     genReqId: requestId,
     return503OnClosing: true,
+    // Errors Fastify meets before routing (a URL that does not decode, e.g. /workflows/%) get problem+json too.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => sendProblem(reply, toProblem(error, { conditional: false }).body, request.url),
   });
   const logger = new ConsoleLogger({ json: true, logLevels: nestLogLevels(logLevel) });
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule, adapter, { logger, abortOnError: false, bodyParser: false } /* our own parsers: configure-fastify.ts */);
