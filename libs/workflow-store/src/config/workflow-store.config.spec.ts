@@ -53,6 +53,18 @@ describe('loadWorkflowStoreConfig', () => {
     expect(message).not.toContain('REDIS_PASSWORD: Too small (got');
   });
 
+  it('never shows credentials of a bad URL in the message, whatever the scheme or how broken the URL is', () => {
+    for (const url of ['http://user:hunter2@host', 'redis://:hunter2@host:notaport/x y', 'redis://:p@ss/w@rd-hunter2@host x', 'hunter2@garbage']) {
+      expect(() => loadWorkflowStoreConfig({ REDIS_URL: url })).toThrow(InvalidConfigError);
+      try {
+        loadWorkflowStoreConfig({ REDIS_URL: url });
+      } catch (error) {
+        expect((error as Error).message).toContain('REDIS_URL');
+        expect((error as Error).message).not.toContain('hunter2');
+      }
+    }
+  });
+
   it('refuses a default TTL above the maximum and aliases that disagree', () => {
     expect(() => loadWorkflowStoreConfig({ WORKFLOW_STATE_TTL: '100', WORKFLOW_MAX_TTL: '10' })).toThrow(/WORKFLOW_STATE_TTL: must not exceed WORKFLOW_MAX_TTL/);
     expect(() => loadWorkflowStoreConfig({ REDIS_COMMAND_TIMEOUT_MS: '500', REDIS_SOCKET_TIMEOUT: '2' })).toThrow(/REDIS_SOCKET_TIMEOUT: disagrees/);

@@ -95,7 +95,7 @@ export function loadWorkflowStoreConfig(env: Record<string, string | undefined> 
       parsed.error.issues.map((issue) => {
         const name = issue.path.map(String).join('.');
         const given = env[name];
-        const shown = name.includes('PASSWORD') || given === undefined ? '' : ` (got ${JSON.stringify(given)})`;
+        const shown = name.includes('PASSWORD') || given === undefined ? '' : ` (got ${JSON.stringify(withoutCredentials(given))})`;
         return `${name}: ${issue.message}${shown}`;
       }),
     );
@@ -128,6 +128,17 @@ function toOptions(env: WorkflowStoreEnv, tls: RedisTlsOptions | undefined): Wor
     },
     memory: { snapshotPath: env.MEMORY_SNAPSHOT_PATH },
   };
+}
+
+/**
+ * A bad value as an error message may show it: anything up to the last `@` could be credentials (in any scheme,
+ * in a URL too broken to parse), so it is masked.
+ */
+function withoutCredentials(value: string): string {
+  const at = value.lastIndexOf('@');
+  if (at < 0) return value;
+  const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.exec(value)?.[0] ?? '';
+  return `${scheme}***${value.slice(at)}`;
 }
 
 function dbFromUrl(url: string): number {
