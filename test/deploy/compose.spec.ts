@@ -117,7 +117,7 @@ describe('the compose topology run as processes', () => {
     const script = interpolate(command[2] as string, {})
       .replaceAll('/usr/local/etc/redis/redis.conf', REPO_REDIS_CONF)
       .replaceAll('/tmp/redis.conf', conf)
-      .replace(/^exec redis-server .*$/m, '');
+      .replace(/^exec .*redis-server .*$/m, '');
     execFileSync(command[0] as string, [command[1] as string, script], { env: { PATH: process.env.PATH ?? '', ...env } });
     redis = await startProductionRedis(conf, password);
 
@@ -126,6 +126,7 @@ describe('the compose topology run as processes', () => {
     expect(health[0]).toBe('CMD-SHELL');
     const check = interpolate(health[1] as string, {}).replace('redis-cli ', `redis-cli -p ${redis.server.port} `);
     expect(spawnSync('sh', ['-c', check], { env: { PATH: process.env.PATH ?? '', ...env } }).status).toBe(0);
+    expect(spawnSync('sh', ['-c', check], { env: { PATH: process.env.PATH ?? '', WFS_REDIS_PASSWORD: 'wrong' } }).status).not.toBe(0);
 
     for (const name of API_SERVICES) {
       const environment = compose.services[name]?.environment ?? {};
