@@ -8,7 +8,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { createWorkflowStore, loadWorkflowStoreConfig } from '#workflow-store';
 import { ApiProcess } from '../support/api-process.js';
+import { runCli } from '../support/cli-process.js';
+import { quietLogger } from '../support/quiet-logger.js';
 import { randomPrefix } from '../support/random-ids.js';
 import { RedisServer } from '../support/redis-server.js';
 import { apiKey, bearer } from './api-keys.js';
@@ -106,6 +109,27 @@ describe('tenants', () => {
     const workflowKeys = keys.filter((key) => /:wf:/.test(key));
     expect(workflowKeys.length).toBeGreaterThan(0);
     for (const key of workflowKeys) expect(key).toMatch(new RegExp(`^${prefix}:(acme|globex):\\{[^}]+\\}:wf:`));
+  });
+});
+
+describe('migrate from an API with keys', () => {
+  it("copies the admin key's tenant, and only it, under the same tenant in the target", async () => {
+    const targetPrefix = randomPrefix();
+    const run = await runCli(['migrate', '--from', api.url, '--to', server.url], { REDIS_KEY_PREFIX: targetPrefix, WORKFLOW_API_KEY: A.admin.key });
+    expect(run.stderr).not.toMatch(/error/i);
+    expect(run.code).toBe(0);
+    const target = createWorkflowStore(loadWorkflowStoreConfig({ USE_REDIS: 'true', REDIS_URL: server.url, REDIS_KEY_PREFIX: targetPrefix, REDIS_PERSISTENCE_CHECK: 'off' }), quietLogger());
+    await target.connect();
+    try {
+      expect((await target.forTenant('acme').get('contract-7'))?.state).toEqual({ secret: 'acme' });
+      expect(await target.get('contract-7')).toBeNull();
+      expect(await target.forTenant('globex').count()).toBe(0);
+    } finally {
+      await target.close();
+    }
+    const refused = await runCli(['migrate', '--from', api.url, '--to', server.url], { REDIS_KEY_PREFIX: randomPrefix(), WORKFLOW_API_KEY: B.write.key });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/answered 403/);
   });
 });
 

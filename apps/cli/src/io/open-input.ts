@@ -32,7 +32,10 @@ async function openUrl(source: string): Promise<Input> {
   const timer = setTimeout(() => abort.abort(new Error(`no answer within ${URL_HEADERS_TIMEOUT_MS} ms`)), URL_HEADERS_TIMEOUT_MS);
   let response: Response;
   try {
-    response = await fetch(url, { signal: abort.signal, headers: { accept: 'application/x-ndjson' } });
+    // An API with keys needs an admin key; from the environment, so it never shows in the process list.
+    const key = process.env.WORKFLOW_API_KEY;
+    const headers = { accept: 'application/x-ndjson', ...(key ? { authorization: `Bearer ${key}` } : {}) };
+    response = await fetch(url, { signal: abort.signal, headers });
   } catch (error) {
     const cause = (error as Error & { cause?: Error & { code?: string } }).cause;
     throw new CliError(`cannot reach ${url}: ${cause?.code ?? cause?.message ?? (error as Error).message}`);
