@@ -5,6 +5,7 @@
  * own password substitution and healthcheck, two API processes with the compose file's environment — where a
  * workflow written on one replica is read on the other.
  */
+import { createHash } from 'node:crypto';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -71,7 +72,7 @@ describe('docker-compose.yml', () => {
     for (const name of API_SERVICES) {
       const env = compose.services[name]?.environment ?? {};
       expect(env.REDIS_PASSWORD).toMatch(/^\$\{WFS_REDIS_PASSWORD:\?[^}]+\}$/);
-      const resolved = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, interpolate(String(v), { WFS_REDIS_PASSWORD: 'x' })]));
+      const resolved = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, interpolate(String(v), { WFS_REDIS_PASSWORD: 'x', WFS_API_KEYS: 'x' })]));
       const options = loadWorkflowStoreConfig(resolved);
       expect(options).toMatchObject({ backend: 'redis', redis: { username: 'wfstore', keyPrefix: 'wfs', persistenceCheck: 'strict' } });
       const undocumented = Object.keys(env).filter((key) => !readme.includes(`\`${key}\``));
@@ -94,7 +95,7 @@ describe('docker-compose.yml', () => {
       return;
     }
     const [bin, args] = found;
-    const run = spawnSync(bin, args, { env: { ...process.env, WFS_REDIS_PASSWORD: 'compose-config-check' }, encoding: 'utf8' });
+    const run = spawnSync(bin, args, { env: { ...process.env, WFS_REDIS_PASSWORD: 'compose-config-check', WFS_API_KEYS: 'compose-config-check' }, encoding: 'utf8' });
     expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
   });
 });
@@ -109,7 +110,9 @@ describe('the compose topology run as processes', () => {
 
   it('serves a workflow written on one replica from the other', async () => {
     const password = `pw-${randomId('p')}$|&"x`; // characters a naive sed substitution would break on
-    const env = { WFS_REDIS_PASSWORD: password };
+    const key = `key-${randomId('k')}`;
+    const env = { WFS_REDIS_PASSWORD: password, WFS_API_KEYS: `acme:write:${createHash('sha256').update(key).digest('hex')}` };
+    const auth = { authorization: `Bearer ${key}` };
 
     // The Redis service's own start script, with the container paths pointed at this checkout, minus its exec.
     const command = compose.services.redis?.command as string[];
@@ -148,13 +151,17 @@ describe('the compose topology run as processes', () => {
     }
 
     const id = randomId('compose');
-    const put = await fetch(`${one.url}/workflows/${id}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"type":"invoice","state":{"pages":1}}' });
+    const put = await fetch(`${one.url}/workflows/${id}`, { method: 'PUT', headers: { ...auth, 'content-type': 'application/json' }, body: '{"type":"invoice","state":{"pages":1}}' });
     expect(put.status).toBe(201);
-    const read = await fetch(`${two.url}/workflows/${id}`);
+    expect((await fetch(`${two.url}/workflows/${id}`)).status).toBe(401); // production: no key, no answer
+    const read = await fetch(`${two.url}/workflows/${id}`, { headers: auth });
     expect(read.status).toBe(200);
     expect(await read.json()).toMatchObject({ id, version: 1, state: { pages: 1 } });
-    const patched = await fetch(`${two.url}/workflows/${id}`, { method: 'PATCH', headers: { 'content-type': 'application/merge-patch+json', 'if-match': '"1"' }, body: '{"state":{"pages":2}}' });
+    const patched = await fetch(`${two.url}/workflows/${id}`, { method: 'PATCH', headers: { ...auth, 'content-type': 'application/merge-patch+json', 'if-match': '"1"' }, body: '{"state":{"pages":2}}' });
     expect(patched.status).toBe(200);
-    expect(await (await fetch(`${one.url}/workflows/${id}`)).json()).toMatchObject({ version: 2, state: { pages: 2 } });
+    // The rate limiter's script ran as the ACL user (it fails open, so only its counter shows it works).
+    const counters = (await redis.server.command('SCAN', 0, 'MATCH', 'wfs:ratelimit:*', 'COUNT', 1000)) as [string, string[]];
+    expect(counters[1].length).toBeGreaterThan(0);
+    expect(await (await fetch(`${one.url}/workflows/${id}`, { headers: auth })).json()).toMatchObject({ version: 2, state: { pages: 2 } });
   });
 });
