@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createWorkflowStore, loadWorkflowStoreConfig, type ValidatingWorkflowStore, type Workflow } from '#workflow-store';
 import { runCli } from '../support/cli-process.js';
-import { freePort } from '../support/free-port.js';
+import { CLOSED_PORT } from '../support/free-port.js';
 import { quietLogger } from '../support/quiet-logger.js';
 import { randomPrefix } from '../support/random-ids.js';
 import { RedisServer } from '../support/redis-server.js';
@@ -153,7 +153,7 @@ describe('damaged files', () => {
 describe('export that cannot complete', () => {
   it('unreachable Redis: exit 2, one line with the cause, no file', async () => {
     const out = join(dir, 'never.ndjson');
-    const run = await runCli(['export', '--out', out, '--redis-url', `redis://127.0.0.1:${await freePort()}`], {});
+    const run = await runCli(['export', '--out', out, '--redis-url', `redis://127.0.0.1:${CLOSED_PORT}`], {});
     expect(run.code).toBe(2);
     expect(run.stderr.trim().split('\n')).toEqual([expect.stringMatching(/ECONNREFUSED/)]);
     await expect(stat(out)).rejects.toThrow(/ENOENT/);

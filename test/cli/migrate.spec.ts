@@ -12,7 +12,7 @@ import { createWorkflowStore, loadWorkflowStoreConfig, type ValidatingWorkflowSt
 import { RedisKeys } from '../../libs/workflow-store/src/redis/redis-keys.js';
 import { ApiProcess } from '../support/api-process.js';
 import { runCli, startCli } from '../support/cli-process.js';
-import { freePort } from '../support/free-port.js';
+import { CLOSED_PORT } from '../support/free-port.js';
 import { quietLogger } from '../support/quiet-logger.js';
 import { randomPrefix } from '../support/random-ids.js';
 import { RedisServer } from '../support/redis-server.js';
@@ -195,7 +195,7 @@ describe('migrate from a running memory-backed API', () => {
 
 describe('migrate refuses clearly, in one line, when it cannot start', () => {
   it('unreachable Redis: exit 2 with ECONNREFUSED, within the connect timeout + 1 s, nothing read', async () => {
-    const port = await freePort();
+    const port = CLOSED_PORT;
     const run = await runCli(['migrate', '--from', snapshot, '--to', `redis://127.0.0.1:${port}`], { REDIS_CONNECT_TIMEOUT_MS: '1000' });
     expect(run.code).toBe(2);
     expect(run.stderr.trim().split('\n')).toEqual([expect.stringMatching(/ECONNREFUSED/)]);

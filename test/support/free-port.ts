@@ -16,3 +16,9 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/**
+ * A port nothing listens on, for "Redis unreachable" cases: a port from freePort() can be taken by another process
+ * between the check and the connection (seen: an HTTP server answered). Port 1 (tcpmux) is never served here.
+ */
+export const CLOSED_PORT = 1;
