@@ -73,4 +73,47 @@ describe('loadWorkflowStoreConfig', () => {
   it('ignores variables it does not know', () => {
     expect(loadWorkflowStoreConfig({ PATH: '/bin', SOMETHING_ELSE: 'x' }).backend).toBe('memory');
   });
+
+  it('selects Cluster with REDIS_CLUSTER_NODES and Sentinel with REDIS_SENTINELS + REDIS_SENTINEL_NAME', () => {
+    const cluster = loadWorkflowStoreConfig({ USE_REDIS: 'true', REDIS_CLUSTER_NODES: '10.0.0.1:7000,redis-b.local:7001' }).redis;
+    expect(cluster.cluster).toEqual([
+      { host: '10.0.0.1', port: 7000 },
+      { host: 'redis-b.local', port: 7001 },
+    ]);
+    expect(cluster.sentinel).toBeUndefined();
+    expect(cluster.db).toBe(0);
+    const sentinel = loadWorkflowStoreConfig({ REDIS_SENTINELS: 's1:26379,s2:26379', REDIS_SENTINEL_NAME: 'wf-master', REDIS_SENTINEL_PASSWORD: 'x' }).redis;
+    expect(sentinel.sentinel).toEqual({ sentinels: [{ host: 's1', port: 26379 }, { host: 's2', port: 26379 }], name: 'wf-master', password: 'x' });
+    expect(sentinel.cluster).toBeUndefined();
+    const plain = loadWorkflowStoreConfig({}).redis;
+    expect(plain.cluster).toBeUndefined();
+    expect(plain.sentinel).toBeUndefined();
+    expect(plain.durability).toBe('none');
+    expect(plain.replicaAckTimeoutMs).toBe(250);
+  });
+
+  it('refuses malformed node lists, both topologies at once, a Sentinel without its name, and a database on a cluster', () => {
+    expect(() => loadWorkflowStoreConfig({ REDIS_CLUSTER_NODES: 'redis://a:7000' })).toThrow(/REDIS_CLUSTER_NODES: must be a comma-separated list of host:port/);
+    expect(() => loadWorkflowStoreConfig({ REDIS_CLUSTER_NODES: 'a:7000, b:7001' })).toThrow(/REDIS_CLUSTER_NODES/);
+    expect(() => loadWorkflowStoreConfig({ REDIS_CLUSTER_NODES: 'a:70000' })).toThrow(/REDIS_CLUSTER_NODES: every port must be between 1 and 65535/);
+    expect(() => loadWorkflowStoreConfig({ REDIS_CLUSTER_NODES: 'a:7000', REDIS_SENTINELS: 'b:26379', REDIS_SENTINEL_NAME: 'm' })).toThrow(
+      /REDIS_SENTINELS: cannot be combined with REDIS_CLUSTER_NODES/,
+    );
+    expect(() => loadWorkflowStoreConfig({ REDIS_SENTINELS: 'b:26379' })).toThrow(/REDIS_SENTINEL_NAME: is required with REDIS_SENTINELS/);
+    expect(() => loadWorkflowStoreConfig({ REDIS_SENTINEL_NAME: 'm' })).toThrow(/REDIS_SENTINEL_NAME: needs REDIS_SENTINELS/);
+    expect(() => loadWorkflowStoreConfig({ REDIS_SENTINELS: 'b:26379', REDIS_SENTINEL_NAME: 'a b' })).toThrow(/REDIS_SENTINEL_NAME: must be the master group name/);
+    expect(() => loadWorkflowStoreConfig({ REDIS_CLUSTER_NODES: 'a:7000', REDIS_DB: '2' })).toThrow(/REDIS_DB: must be 0 with REDIS_CLUSTER_NODES/);
+  });
+
+  it('reads REDIS_DURABILITY and keeps the WAIT timeout below the command timeout', () => {
+    const replica = loadWorkflowStoreConfig({ REDIS_DURABILITY: 'replica', REDIS_REPLICA_ACK_TIMEOUT_MS: '400' }).redis;
+    expect(replica.durability).toBe('replica');
+    expect(replica.replicaAckTimeoutMs).toBe(400);
+    expect(() => loadWorkflowStoreConfig({ REDIS_DURABILITY: 'all' })).toThrow(/REDIS_DURABILITY: must be none or replica/);
+    expect(() => loadWorkflowStoreConfig({ REDIS_DURABILITY: 'replica', REDIS_REPLICA_ACK_TIMEOUT_MS: '1000' })).toThrow(
+      /REDIS_REPLICA_ACK_TIMEOUT_MS: must be below the command timeout \(1000 ms/,
+    );
+    expect(() => loadWorkflowStoreConfig({ REDIS_DURABILITY: 'replica', REDIS_COMMAND_TIMEOUT_MS: '200' })).toThrow(/REDIS_REPLICA_ACK_TIMEOUT_MS: must be below/);
+    expect(() => loadWorkflowStoreConfig({ REDIS_REPLICA_ACK_TIMEOUT_MS: '0' })).toThrow(/REDIS_REPLICA_ACK_TIMEOUT_MS: must be at least 1/);
+  });
 });

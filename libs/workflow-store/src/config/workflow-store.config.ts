@@ -15,6 +15,22 @@ function intVar(min: number, max: number, unit: string) {
     .pipe(z.number().int().min(min, `must be at least ${min} ${unit}`).max(max, `must be at most ${max} ${unit}`));
 }
 
+/** `host:port,host:port`: Redis Cluster seeds or Sentinels. */
+const hostPortList = z
+  .string()
+  .trim()
+  .regex(
+    /^[A-Za-z0-9.-]+:\d{1,5}(,[A-Za-z0-9.-]+:\d{1,5})*$/,
+    'must be a comma-separated list of host:port (no spaces, no scheme), e.g. 10.0.0.1:7000,10.0.0.2:7000',
+  )
+  .transform((list) =>
+    list.split(',').map((entry) => {
+      const colon = entry.lastIndexOf(':');
+      return { host: entry.slice(0, colon), port: Number(entry.slice(colon + 1)) };
+    }),
+  )
+  .refine((nodes) => nodes.every((n) => n.port >= 1 && n.port <= 65535), 'every port must be between 1 and 65535');
+
 const boolVar = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', ''], { message: 'must be true or false' })
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
@@ -23,8 +39,7 @@ const boolVar = z
  * The environment the store reads, validated once at boot. Every variable is documented in the README with
  * its default and bounds; keep the two in step.
  */
-export const workflowStoreEnvSchema = z
-  .object({
+const envObject = z.object({
     USE_REDIS: boolVar.default(false),
     REDIS_URL: z
       .string()
@@ -53,7 +68,18 @@ export const workflowStoreEnvSchema = z
     REDIS_TLS_CERT_FILE: z.string().min(1).optional(),
     REDIS_TLS_KEY_FILE: z.string().min(1).optional(),
     REDIS_TLS_SERVERNAME: z.string().min(1).optional(),
-  })
+    REDIS_CLUSTER_NODES: hostPortList.optional(),
+    REDIS_SENTINELS: hostPortList.optional(),
+    REDIS_SENTINEL_NAME: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be the master group name of the Sentinels: 1-64 characters of A-Z a-z 0-9 _ . -')
+      .optional(),
+    REDIS_SENTINEL_PASSWORD: z.string().min(1).optional(),
+    REDIS_DURABILITY: z.enum(['none', 'replica'], { message: 'must be none or replica' }).default('none'),
+    REDIS_REPLICA_ACK_TIMEOUT_MS: intVar(1, 59_000, 'ms').optional(),
+  });
+
+export const workflowStoreEnvSchema = envObject
   .superRefine((env, ctx) => {
     if (env.WORKFLOW_STATE_TTL > env.WORKFLOW_MAX_TTL) {
       ctx.addIssue({
@@ -73,7 +99,36 @@ export const workflowStoreEnvSchema = z
         ctx.addIssue({ code: 'custom', path: [seconds], message: `disagrees with ${ms}; set only one of them` });
       }
     }
+    topologyIssues(env, ctx);
   });
+
+/** Cluster xor Sentinel (with its name); no database index on a cluster; WAIT timeout below the command timeout. */
+function topologyIssues(env: z.output<typeof envObject>, ctx: z.RefinementCtx): void {
+  const issue = (path: string, message: string): void => ctx.addIssue({ code: 'custom', path: [path], message });
+  if (env.REDIS_CLUSTER_NODES && env.REDIS_SENTINELS) {
+    issue('REDIS_SENTINELS', 'cannot be combined with REDIS_CLUSTER_NODES: set one of them (Cluster or Sentinel)');
+  }
+  if (env.REDIS_SENTINELS && !env.REDIS_SENTINEL_NAME) issue('REDIS_SENTINEL_NAME', 'is required with REDIS_SENTINELS (the monitored master group name)');
+  if (env.REDIS_SENTINEL_NAME && !env.REDIS_SENTINELS) issue('REDIS_SENTINEL_NAME', 'needs REDIS_SENTINELS (the Sentinels to ask for that master)');
+  if (env.REDIS_CLUSTER_NODES && env.REDIS_DB !== undefined && env.REDIS_DB !== 0) {
+    issue('REDIS_DB', 'must be 0 with REDIS_CLUSTER_NODES: Redis Cluster has only database 0');
+  }
+  const commandTimeoutMs = commandTimeoutOf(env);
+  const ackTimeoutMs = env.REDIS_REPLICA_ACK_TIMEOUT_MS ?? DEFAULT_REPLICA_ACK_TIMEOUT_MS;
+  if ((env.REDIS_DURABILITY === 'replica' || env.REDIS_REPLICA_ACK_TIMEOUT_MS !== undefined) && ackTimeoutMs >= commandTimeoutMs) {
+    issue(
+      'REDIS_REPLICA_ACK_TIMEOUT_MS',
+      `must be below the command timeout (${commandTimeoutMs} ms, REDIS_COMMAND_TIMEOUT_MS): WAIT's answer must arrive before the write times out`,
+    );
+  }
+}
+
+/** Default WAIT timeout of REDIS_DURABILITY=replica: a healthy replica acknowledges within a millisecond on a LAN. */
+const DEFAULT_REPLICA_ACK_TIMEOUT_MS = 250;
+
+function commandTimeoutOf(env: { REDIS_COMMAND_TIMEOUT_MS?: number | undefined; REDIS_SOCKET_TIMEOUT?: number | undefined }): number {
+  return env.REDIS_COMMAND_TIMEOUT_MS ?? (env.REDIS_SOCKET_TIMEOUT ?? 1) * 1000;
+}
 
 export type WorkflowStoreEnv = z.output<typeof workflowStoreEnvSchema>;
 
@@ -118,13 +173,19 @@ function toOptions(env: WorkflowStoreEnv, tls: RedisTlsOptions | undefined): Wor
       url: env.REDIS_URL,
       username: env.REDIS_USERNAME,
       password: env.REDIS_PASSWORD,
-      db: env.REDIS_DB ?? dbFromUrl(env.REDIS_URL),
+      db: env.REDIS_DB ?? (env.REDIS_CLUSTER_NODES ? 0 : dbFromUrl(env.REDIS_URL)),
       keyPrefix: env.REDIS_KEY_PREFIX,
       ...(tls ? { tls } : {}),
       connectTimeoutMs: env.REDIS_CONNECT_TIMEOUT_MS ?? (env.REDIS_SOCKET_CONNECT_TIMEOUT ?? 2) * 1000,
-      commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS ?? (env.REDIS_SOCKET_TIMEOUT ?? 1) * 1000,
+      commandTimeoutMs: commandTimeoutOf(env),
       persistenceCheck: env.REDIS_PERSISTENCE_CHECK,
       purgeIntervalMs: env.REDIS_PURGE_INTERVAL_MS,
+      ...(env.REDIS_CLUSTER_NODES ? { cluster: env.REDIS_CLUSTER_NODES } : {}),
+      ...(env.REDIS_SENTINELS && env.REDIS_SENTINEL_NAME
+        ? { sentinel: { sentinels: env.REDIS_SENTINELS, name: env.REDIS_SENTINEL_NAME, password: env.REDIS_SENTINEL_PASSWORD } }
+        : {}),
+      durability: env.REDIS_DURABILITY,
+      replicaAckTimeoutMs: env.REDIS_REPLICA_ACK_TIMEOUT_MS ?? DEFAULT_REPLICA_ACK_TIMEOUT_MS,
     },
     memory: { snapshotPath: env.MEMORY_SNAPSHOT_PATH },
   };

@@ -9,9 +9,26 @@ export interface RedisTlsOptions {
   servername?: string;
 }
 
+/** A Redis Cluster seed node or a Sentinel. */
+export interface RedisHostPort {
+  host: string;
+  port: number;
+}
+
+/** `none`: a write is acknowledged once the master applied it. `replica`: only once `WAIT 1` confirms a replica has it. */
+export type RedisDurability = 'none' | 'replica';
+
 export interface RedisOptions {
-  /** `redis://[user:pass@]host:port[/db]` or `rediss://` for TLS. */
+  /** `redis://[user:pass@]host:port[/db]` or `rediss://` for TLS. Ignored (except for TLS and credentials) with `cluster` or `sentinel`. */
   url: string;
+  /** Redis Cluster seed nodes (REDIS_CLUSTER_NODES): set means Cluster mode. */
+  cluster?: RedisHostPort[];
+  /** Sentinels and the master group name (REDIS_SENTINELS, REDIS_SENTINEL_NAME): set means Sentinel mode. */
+  sentinel?: { sentinels: RedisHostPort[]; name: string; password?: string };
+  /** Default `none`. */
+  durability?: RedisDurability;
+  /** How long `WAIT 1` waits for a replica in `replica` durability; below `commandTimeoutMs`. */
+  replicaAckTimeoutMs?: number;
   username?: string;
   password?: string;
   db: number;

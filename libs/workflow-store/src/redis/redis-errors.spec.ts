@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { OutcomeUnknownError } from '../errors/outcome-unknown.error.js';
 import { StorageFullError } from '../errors/storage-full.error.js';
 import { StoreUnavailableError } from '../errors/store-unavailable.error.js';
-import { mapRedisError } from './redis-errors.js';
+import { mapRedisError, unconfirmedWrite } from './redis-errors.js';
 
 function replyError(message: string): Error {
   const error = new Error(message);
@@ -28,5 +28,21 @@ describe('mapRedisError', () => {
       StoreUnavailableError,
     );
     expect(mapRedisError(replyError("READONLY You can't write against a read only replica."), 'save', true)).toBeInstanceOf(StoreUnavailableError);
+  });
+  it('maps Sentinel and Cluster refusals, which wrote nothing, to StoreUnavailableError', () => {
+    for (const message of [
+      'NOREPLICAS Not enough good replicas to write.',
+      'CLUSTERDOWN The cluster is down',
+      'TRYAGAIN Multiple keys request during rehashing of slot',
+      'MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to no.',
+    ]) {
+      expect(mapRedisError(replyError(message), 'save', true)).toBeInstanceOf(StoreUnavailableError);
+    }
+    expect(mapRedisError(new Error('Too many Cluster redirections. Last error: TRYAGAIN x'), 'save', true)).toBeInstanceOf(StoreUnavailableError);
+  });
+  it('reports a write no replica confirmed (REDIS_DURABILITY=replica) as outcome-unknown', () => {
+    expect(unconfirmedWrite('save', 'a', 250, 0)).toBeInstanceOf(OutcomeUnknownError);
+    expect(unconfirmedWrite('save', 'a', 250, 0).message).toContain('confirmed by 0 replicas within 250 ms');
+    expect(unconfirmedWrite('save', 'a', 250, new Error('Command timed out')).message).toContain('WAIT failed: Command timed out');
   });
 });

@@ -33,7 +33,9 @@ export function scriptRefusal(reply: unknown[], id: string, expectedVersion?: nu
 }
 
 /**
- * Server replies that mean "not executed, try again later". MISCONF: Redis refuses writes after a failed RDB save
+ * Server replies that mean "not executed, try again later". READONLY: a replica (a demoted master after a failover)
+ * refused the write; NOREPLICAS: `min-replicas-to-write` not met; CLUSTERDOWN / TRYAGAIN: the cluster cannot serve
+ * the slot now, or a script's keys are half migrated; MASTERDOWN: a replica lost its master. MISCONF: Redis refuses writes after a failed RDB save
  * or AOF write (stop-writes-on-bgsave-error, a full disk) until persistence works again.
  */
 const UNAVAILABLE_REPLIES = ['LOADING', 'MISCONF', 'BUSY', 'MASTERDOWN', 'CLUSTERDOWN', 'TRYAGAIN', 'READONLY', 'NOREPLICAS', 'NOAUTH', 'WRONGPASS', 'NOPERM'];
@@ -54,6 +56,10 @@ export function mapRedisError(error: unknown, operation: string, isWrite: boolea
   if (UNAVAILABLE_REPLIES.includes(code)) {
     return new StoreUnavailableError(`${operation} refused by Redis: ${message}`, { cause: error });
   }
+  // ioredis Cluster gave up following MOVED/ASK/TRYAGAIN: the command never ran.
+  if (message.startsWith('Too many Cluster redirections')) {
+    return new StoreUnavailableError(`${operation} refused by Redis Cluster: ${message}`, { cause: error });
+  }
   if (error instanceof Error && error.name === 'ReplyError') {
     return new WorkflowStoreError('internal', `${operation} failed in Redis: ${message}`, { cause: error });
   }
@@ -65,4 +71,16 @@ export function mapRedisError(error: unknown, operation: string, isWrite: boolea
     );
   }
   return new StoreUnavailableError(`${operation}: Redis unavailable (${message})`, { cause: error });
+}
+
+/**
+ * REDIS_DURABILITY=replica: the write script was applied on the master, but `WAIT 1` saw no replica confirm it in
+ * time (`replicas`: how many did), or WAIT itself failed. A failover now could lose the write, so it is not a success.
+ */
+export function unconfirmedWrite(operation: string, id: string, timeoutMs: number, replicas: number | unknown): OutcomeUnknownError {
+  const what = typeof replicas === 'number' ? `confirmed by ${replicas} replicas within ${timeoutMs} ms` : `not confirmed (WAIT failed: ${replicas instanceof Error ? replicas.message : String(replicas)})`;
+  return new OutcomeUnknownError(
+    `${operation} of ${id}: applied on the Redis master but ${what}; REDIS_DURABILITY=replica needs 1 replica — a failover could lose it, retry with the same operation id`,
+    typeof replicas === 'number' ? undefined : { cause: replicas },
+  );
 }

@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import { luaScripts } from './lua/scripts.generated.js';
+import type { StoreRedisClient } from './redis-client.types.js';
 
 export type ScriptName = keyof typeof luaScripts;
 
@@ -14,14 +14,14 @@ export function commandName(name: ScriptName): string {
  * Defines every script once per client. ioredis sends EVALSHA and falls back to EVAL on NOSCRIPT, so a Redis
  * restart that empties the script cache needs nothing from us.
  */
-export function defineScripts(client: Redis): void {
+export function defineScripts(client: StoreRedisClient): void {
   for (const [name, script] of Object.entries(luaScripts)) {
     client.defineCommand(commandName(name as ScriptName), { numberOfKeys: script.numberOfKeys, lua: script.lua });
   }
 }
 
 /** Runs a defined script by name with its keys then its arguments. */
-export function runScript(client: Redis, name: ScriptName, keys: string[], args: (string | number)[]): Promise<unknown[]> {
+export function runScript(client: StoreRedisClient, name: ScriptName, keys: string[], args: (string | number)[]): Promise<unknown[]> {
   // defineCommand adds methods at run time; ioredis types cannot know them, hence the index signature cast.
   const command = (client as unknown as Record<string, (...a: (string | number)[]) => Promise<unknown>>)[commandName(name)];
   if (!command) throw new Error(`script ${name} is not defined on this client`);

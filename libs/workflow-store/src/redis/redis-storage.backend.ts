@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import { StoreUnavailableError } from '../errors/store-unavailable.error.js';
 import { WorkflowStoreError } from '../errors/workflow-store.error.js';
 import type { LimitsOptions, RedisOptions } from '../config/workflow-store.options.js';
@@ -7,10 +6,11 @@ import type { ListSlice, NewRecord, RecordWrite, StorageBackend, WriteReply } fr
 import type { StoreLogger } from '../shared/store-logger.js';
 import { DEFAULT_STATUS, DEFAULT_TYPE } from '../workflow.schema.js';
 import type { JsonObject, RestoreOutcome, Workflow } from '../workflow.types.js';
-import { connectWhenReady, createRedisClient } from './redis-client.factory.js';
+import { connectWhenReady, createStoreClient } from './redis-client.factory.js';
+import { isCluster, nodeOwning, type StoreRedisClient } from './redis-client.types.js';
 import { hashFromFields, hashFromPairs, RECORD_FIELDS, storedWorkflowFromHash, workflowFromHash, workflowFromWriteReply } from './redis-codec.js';
 import type { StoredWorkflowJson } from '../workflow-json.js';
-import { mapRedisError, scriptRefusal, ScriptStatus } from './redis-errors.js';
+import { mapRedisError, scriptRefusal, ScriptStatus, unconfirmedWrite } from './redis-errors.js';
 import { RedisKeys, SHARD_COUNT, type WorkflowKeys } from './redis-keys.js';
 import { defineScripts, runScript, type ScriptName } from './redis-scripts.js';
 import { checkRedisServer } from './persistence-check.js';
@@ -29,7 +29,7 @@ const LEX_MAX = '\u00ff';
  * redis-errors.ts.
  */
 export class RedisStorageBackend implements StorageBackend {
-  readonly client: Redis;
+  readonly client: StoreRedisClient;
   readonly keys: RedisKeys;
   private sweepTimer: NodeJS.Timeout | undefined;
   private wasReady = false;
@@ -51,7 +51,7 @@ export class RedisStorageBackend implements StorageBackend {
       this.keys = new RedisKeys(`${options.keyPrefix}:${view.tenant}`);
       return;
     }
-    this.client = createRedisClient(options);
+    this.client = createStoreClient(options);
     this.keys = new RedisKeys(options.keyPrefix);
     defineScripts(this.client);
     this.watchConnection();
@@ -243,8 +243,48 @@ export class RedisStorageBackend implements StorageBackend {
 
   private async write(name: ScriptName, id: string, args: (string | number)[]): Promise<unknown[]> {
     const keys: WorkflowKeys = this.keys.forWorkflow(id);
-    const reply = await this.run(name, [keys.record, keys.operations, keys.index, keys.expiry, keys.labels], args, name, true);
+    const scriptKeys = [keys.record, keys.operations, keys.index, keys.expiry, keys.labels];
+    if (this.options.durability === 'replica') return this.writeConfirmed(name, id, scriptKeys, args);
+    const reply = await this.run(name, scriptKeys, args, name, true);
     return reply as unknown[];
+  }
+
+  /**
+   * REDIS_DURABILITY=replica: the script, then `WAIT 1 <timeout>` on the same connection (WAIT counts the replicas
+   * that have every write made on its own connection). A standalone/Sentinel client writes both in the same tick on
+   * its one socket; a Cluster sends WAIT after the reply, to the node the script ran on. A write applied but not
+   * confirmed is `OutcomeUnknownError`, never a success; a refusal (conflict, not found) is reported as such.
+   */
+  private async writeConfirmed(name: ScriptName, id: string, keys: string[], args: (string | number)[]): Promise<unknown[]> {
+    this.assertReady(name);
+    const timeoutMs = this.options.replicaAckTimeoutMs ?? 250;
+    let reply: unknown[];
+    let acknowledged: Promise<unknown>;
+    const client = this.client;
+    try {
+      if (isCluster(client)) {
+        reply = (await runScript(client, name, keys, args)) as unknown[];
+        const node = nodeOwning(client, keys[0] as string);
+        acknowledged = node ? node.call('WAIT', 1, timeoutMs) : Promise.resolve(0);
+      } else {
+        const script = runScript(client, name, keys, args);
+        acknowledged = client.call('WAIT', 1, timeoutMs);
+        acknowledged.catch(() => undefined); // awaited below only when the script applied
+        reply = (await script) as unknown[];
+      }
+    } catch (error) {
+      throw mapRedisError(error, name, true);
+    }
+    const status = Number(reply[0]);
+    if (status !== ScriptStatus.Applied && status !== ScriptStatus.Replayed) return reply;
+    let replicas: number;
+    try {
+      replicas = Number(await acknowledged);
+    } catch (error) {
+      throw unconfirmedWrite(name, id, timeoutMs, error);
+    }
+    if (!(replicas >= 1)) throw unconfirmedWrite(name, id, timeoutMs, replicas);
+    return reply;
   }
 
   private writeReply(reply: unknown[], id: string, stateJson: string, expectedVersion?: number): WriteReply {
