@@ -137,8 +137,8 @@ export async function httpScenario(config: BenchConfig, url: string, log: (line:
   } finally {
     raw.disconnect();
     await store.close();
-    await api.stop();
-    await bare?.stop();
+    await Promise.all([api.stop(), bare?.stop()]);
+    log('http: servers stopped');
   }
   return rows;
 }
