@@ -37,7 +37,7 @@ async function bootstrap(): Promise<void> {
   const adapter = new FastifyAdapter({
     logger: { level: logLevel, redact: ['req.headers.authorization', 'req.headers.cookie'] },
     genReqId: requestId,
-    return503OnClosing: true,
+    return503OnClosing: false, // answered as problem+json instead (configure-fastify.ts)
     // Errors Fastify meets before routing (a URL that does not decode, e.g. /workflows/%) get problem+json too.
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => sendProblem(reply, toProblem(error, { conditional: false }).body, request.url),
   });

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ApiOptions } from '../config/api.config.js';
 import type { MetricsRegistry } from '../metrics/metrics.registry.js';
 import { ProblemException } from '../problem/problem.exception.js';
+import { problem } from '../problem/problem-types.js';
 import { sendProblem } from '../problem/send-problem.js';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.js';
 import { toProblem } from '../problem/to-problem.js';
@@ -28,9 +29,17 @@ export function configureFastify(app: NestFastifyApplication, options: ApiOption
     });
   }
 
+  // Once the server is closing, a request arriving on a kept-alive connection is told to go elsewhere.
+  let closing = false;
+  fastify.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
-    done();
+    if (!closing) return done();
+    void reply.header('connection', 'close');
+    sendProblem(reply, problem('shutting-down', 'This instance is shutting down; retry, another instance will answer.'), request.url);
   });
 
   fastify.addHook('onResponse', (request, reply, done) => {

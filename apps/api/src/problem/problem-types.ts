@@ -22,6 +22,7 @@ export const PROBLEM_TYPES = {
   'store-unavailable': { status: 503, title: 'The store is unavailable' },
   'outcome-unknown': { status: 503, title: 'The outcome of the write is unknown' },
   'storage-full': { status: 507, title: 'The store is full' },
+  'shutting-down': { status: 503, title: 'The service is shutting down' },
   internal: { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
