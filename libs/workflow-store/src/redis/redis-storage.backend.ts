@@ -236,6 +236,9 @@ export class RedisStorageBackend implements StorageBackend {
     try {
       if (this.client.status === 'ready') await this.client.quit();
       else this.client.disconnect();
+      // ioredis 6.0.0: QUIT leaves the failover detector's Sentinel subscriptions open (the process never exits);
+      // disconnect() after it closes them.
+      if (this.options.sentinel) this.client.disconnect();
     } catch {
       this.client.disconnect(); // QUIT could not be sent or answered: drop the socket anyway
     }

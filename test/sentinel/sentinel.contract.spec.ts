@@ -1,0 +1,34 @@
+/**
+ * The whole contract suite, unchanged, against a Sentinel-managed master (1 master, 1 replica, 3 Sentinels),
+ * configured by REDIS_SENTINELS + REDIS_SENTINEL_NAME alone, with REDIS_DURABILITY=replica (every write confirmed
+ * by WAIT 1), so the confirmed path is what the suite exercises.
+ */
+import { afterAll, beforeAll } from '@jest/globals';
+import { createWorkflowStore, loadWorkflowStoreConfig } from '#workflow-store';
+import { describeWorkflowStoreContract } from '../contract/workflow-store.contract.js';
+import { quietLogger } from '../support/quiet-logger.js';
+import { randomPrefix } from '../support/random-ids.js';
+import { RedisSentinelSetup } from '../support/redis-sentinel.js';
+
+let setup: RedisSentinelSetup;
+beforeAll(async () => {
+  setup = await RedisSentinelSetup.start();
+}, 60_000);
+afterAll(async () => {
+  await setup?.stop();
+});
+
+describeWorkflowStoreContract('redis sentinel (durability replica)', async (env = {}) => {
+  const base = {
+    USE_REDIS: 'true',
+    REDIS_SENTINELS: setup.sentinelList,
+    REDIS_SENTINEL_NAME: setup.name,
+    REDIS_DURABILITY: 'replica',
+    REDIS_KEY_PREFIX: randomPrefix(),
+    WORKFLOW_STATE_TTL: '60',
+    REDIS_COMMAND_TIMEOUT_MS: '1000',
+  };
+  const store = createWorkflowStore(loadWorkflowStoreConfig({ ...base, ...env }), quietLogger());
+  await store.connect();
+  return store;
+});

@@ -1,0 +1,158 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RedisServer } from './redis-server.js';
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+export interface RedisSentinelOptions {
+  /** Master group name; default `wfs-master`. */
+  name?: string;
+  /** `down-after-milliseconds`; default 1000. */
+  downAfterMs?: number;
+  /** `failover-timeout`; default 5000. */
+  failoverTimeoutMs?: number;
+}
+
+/**
+ * A private Sentinel topology: 1 master, 1 replica, 3 Sentinels (quorum 2), all RedisServer processes (free ports,
+ * own dirs, pids in the kill-at-exit registry). `start()` resolves once the replica's link is up and every Sentinel
+ * knows the replica and the other two Sentinels.
+ */
+export class RedisSentinelSetup {
+  private constructor(
+    readonly name: string,
+    /** The two data nodes; which one is master changes with failovers (see `currentMaster()`). */
+    readonly nodes: RedisServer[],
+    readonly sentinels: RedisServer[],
+    private readonly confDir: string,
+  ) {}
+
+  static async start(options: RedisSentinelOptions = {}): Promise<RedisSentinelSetup> {
+    const name = options.name ?? 'wfs-master';
+    const confDir = mkdtempSync(join(tmpdir(), 'wfs-sentinel-conf-'));
+    const setup = new RedisSentinelSetup(name, [], [], confDir);
+    try {
+      const master = await RedisServer.start();
+      setup.nodes.push(master);
+      setup.nodes.push(await RedisServer.start({ args: ['--replicaof', '127.0.0.1', String(master.port)] }));
+      for (let i = 0; i < 3; i++) {
+        // Sentinel rewrites its config file, so each gets a writable one of its own.
+        const file = join(confDir, `sentinel-${i}.conf`);
+        writeFileSync(
+          file,
+          [
+            `sentinel monitor ${name} 127.0.0.1 ${master.port} 2`,
+            `sentinel down-after-milliseconds ${name} ${options.downAfterMs ?? 1000}`,
+            `sentinel failover-timeout ${name} ${options.failoverTimeoutMs ?? 5000}`,
+            `sentinel parallel-syncs ${name} 1`,
+            '',
+          ].join('\n'),
+        );
+        setup.sentinels.push(await RedisServer.start({ configFile: file, args: ['--sentinel'] }));
+      }
+      await setup.waitUntilSettled(30_000);
+    } catch (error) {
+      await setup.stop();
+      throw error;
+    }
+    return setup;
+  }
+
+  /** `REDIS_SENTINELS`. */
+  get sentinelList(): string {
+    return this.sentinels.map((s) => `127.0.0.1:${s.port}`).join(',');
+  }
+
+  /** The data node the Sentinels currently name as master. */
+  async currentMaster(): Promise<RedisServer> {
+    const reply = (await this.askSentinel('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', this.name)) as string[];
+    const node = this.nodes.find((n) => n.port === Number(reply[1]));
+    if (!node) throw new Error(`Sentinels name ${reply.join(':')} as master, which is not one of this setup's nodes`);
+    return node;
+  }
+
+  /** Resolves once `node` is a replica of the named master with its link up. */
+  async waitForReplica(node: RedisServer, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let last = '';
+    while (Date.now() < deadline) {
+      try {
+        const info = String(await node.command('INFO', 'replication'));
+        if (info.includes('role:slave') && info.includes('master_link_status:up')) return;
+        last = /role:\w+/.exec(info)?.[0] ?? info;
+      } catch (error) {
+        last = (error as Error).message;
+      }
+      await sleep(100);
+    }
+    throw new Error(`redis-server ${node.port} not an in-sync replica within ${timeoutMs} ms: ${last}`);
+  }
+
+  /** Replica link up, and every Sentinel knows the master, the replica and the two other Sentinels (quorum). */
+  async waitUntilSettled(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const master = await this.currentMaster();
+    const replica = this.nodes.find((n) => n !== master) as RedisServer;
+    await this.waitForReplica(replica, timeoutMs);
+    let last = '';
+    while (Date.now() < deadline) {
+      try {
+        const states = await Promise.all(
+          this.sentinels.map(async (s) => {
+            const replicas = (await s.command('SENTINEL', 'REPLICAS', this.name)) as string[][];
+            const others = (await s.command('SENTINEL', 'SENTINELS', this.name)) as unknown[];
+            const upReplicas = replicas.filter((r) => {
+              const flags = r[r.indexOf('flags') + 1] ?? '';
+              return !flags.includes('down') && !flags.includes('disconnected');
+            });
+            return `${upReplicas.length}r/${others.length}s`;
+          }),
+        );
+        last = states.join(' ');
+        if (states.every((s) => s === '1r/2s')) {
+          const quorum = String(await this.askSentinel('SENTINEL', 'CKQUORUM', this.name));
+          if (quorum.startsWith('OK')) return;
+          last = quorum;
+        }
+      } catch (error) {
+        last = (error as Error).message;
+      }
+      await sleep(200);
+    }
+    throw new Error(`Sentinels not settled within ${timeoutMs} ms: ${last}`);
+  }
+
+  /** Resolves with the new master once the Sentinels name a node other than `old`. */
+  async waitForNewMaster(old: RedisServer, timeoutMs: number): Promise<RedisServer> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      try {
+        const master = await this.currentMaster();
+        if (master !== old) return master;
+      } catch {
+        // a Sentinel may be busy; ask again
+      }
+      await sleep(50);
+    }
+    throw new Error(`no failover away from ${old.port} within ${timeoutMs} ms`);
+  }
+
+  async askSentinel(...args: (string | number)[]): Promise<unknown> {
+    let lastError: unknown;
+    for (const sentinel of this.sentinels) {
+      if (sentinel.pid === undefined) continue;
+      try {
+        return await sentinel.command(...args);
+      } catch (error) {
+        lastError = error;
+      }
+    }
+    throw lastError ?? new Error('no Sentinel is running');
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.sentinels, ...this.nodes].map((s) => s.stop()));
+    rmSync(this.confDir, { recursive: true, force: true });
+  }
+}
