@@ -54,6 +54,14 @@ export class RedisKeys {
     return { index: `${base}:idx`, expiry: `${base}:exp`, labels: `${base}:lbl` };
   }
 
+  /**
+   * A scratch key of the id's shard (short TTL) that REDIS_DURABILITY=replica writes before WAIT when a retried
+   * operation was already applied, so that WAIT also covers that earlier write.
+   */
+  replicaAck(id: string): string {
+    return `${this.shardBase(shardOf(id))}:ack`;
+  }
+
   /** Record key of an id (used by reads). */
   record(id: string): string {
     return `${this.shardBase(shardOf(id))}:wf:${id}`;

@@ -7,6 +7,7 @@ import type { StoreLogger } from '../shared/store-logger.js';
 import { DEFAULT_STATUS, DEFAULT_TYPE } from '../workflow.schema.js';
 import type { JsonObject, RestoreOutcome, Workflow } from '../workflow.types.js';
 import { connectWhenReady, createStoreClient } from './redis-client.factory.js';
+import type { Redis } from 'ioredis';
 import { isCluster, nodeOwning, type StoreRedisClient } from './redis-client.types.js';
 import { hashFromFields, hashFromPairs, RECORD_FIELDS, storedWorkflowFromHash, workflowFromHash, workflowFromWriteReply } from './redis-codec.js';
 import type { StoredWorkflowJson } from '../workflow-json.js';
@@ -36,6 +37,8 @@ export class RedisStorageBackend implements StorageBackend {
   /** Set once the connection was lost after boot, so "ready again" is only said after a real outage. */
   private lost = false;
   private closing = false;
+  /** Counts connection losses (root only), so a WAIT can tell it is on the connection its write went on. */
+  private connectionEpoch = 0;
   /** Tenant views by tenant; they share this backend's connection and are swept with it. */
   private readonly views = new Map<string, RedisStorageBackend>();
 
@@ -131,7 +134,10 @@ export class RedisStorageBackend implements StorageBackend {
     const [fields, log] = await this.read('read for write', () =>
       Promise.all([this.client.hmget(keys.record, ...RECORD_FIELDS), operationId ? this.client.get(keys.operations) : Promise.resolve(null)]),
     );
-    return { workflow: workflowFromHash(id, hashFromFields(fields)), replayed: log !== null && log.includes(`|${operationId ?? ''}=`) };
+    const replayed = log !== null && log.includes(`|${operationId ?? ''}=`);
+    // REDIS_DURABILITY=replica: a replay is a success only once a replica has the write it replays.
+    if (replayed && this.options.durability === 'replica') await this.confirmReplay(id, 'replay');
+    return { workflow: workflowFromHash(id, hashFromFields(fields)), replayed };
   }
 
   async delete(id: string, expectedVersion: number | undefined, operationId: string | undefined): Promise<'deleted' | 'replayed'> {
@@ -253,41 +259,65 @@ export class RedisStorageBackend implements StorageBackend {
   }
 
   /**
-   * REDIS_DURABILITY=replica: the script, then `WAIT 1 <timeout>` on the same connection (WAIT counts the replicas
-   * that have every write made on its own connection). A standalone/Sentinel client writes both in the same tick on
-   * its one socket; a Cluster sends WAIT after the reply, to the node the script ran on. A write applied but not
-   * confirmed is `OutcomeUnknownError`, never a success; a refusal (conflict, not found) is reported as such.
+   * REDIS_DURABILITY=replica: the script, then `WAIT 1 <timeout>` on the connection the script ran on (WAIT counts
+   * the replicas that have every write made on its own connection; on a fresh connection it would confirm nothing
+   * it had seen). WAIT is sent only after the script's reply: sending both at once is wrong, because after a
+   * failover the new master answers EVALSHA with NOSCRIPT and ioredis sends the EVAL behind the WAIT. A replay is
+   * confirmed too (confirmReplay): the planned-failover test lost "confirmed" writes until both were fixed. If the connection changed in between — a reconnect, or on a
+   * Cluster another node connection for the slot — the write is not confirmed. A write applied but not confirmed is
+   * `OutcomeUnknownError`, never a success; a refusal (conflict, not found) is reported as such.
    */
   private async writeConfirmed(name: ScriptName, id: string, keys: string[], args: (string | number)[]): Promise<unknown[]> {
     this.assertReady(name);
-    const timeoutMs = this.options.replicaAckTimeoutMs ?? 250;
-    let reply: unknown[];
-    let acknowledged: Promise<unknown>;
     const client = this.client;
+    const epoch = (this.view?.root ?? this).connectionEpoch;
+    const nodeBefore = isCluster(client) ? nodeOwning(client, keys[0] as string) : undefined;
+    let reply: unknown[];
     try {
-      if (isCluster(client)) {
-        reply = (await runScript(client, name, keys, args)) as unknown[];
-        const node = nodeOwning(client, keys[0] as string);
-        acknowledged = node ? node.call('WAIT', 1, timeoutMs) : Promise.resolve(0);
-      } else {
-        const script = runScript(client, name, keys, args);
-        acknowledged = client.call('WAIT', 1, timeoutMs);
-        acknowledged.catch(() => undefined); // awaited below only when the script applied
-        reply = (await script) as unknown[];
-      }
+      reply = (await runScript(client, name, keys, args)) as unknown[];
     } catch (error) {
       throw mapRedisError(error, name, true);
     }
     const status = Number(reply[0]);
-    if (status !== ScriptStatus.Applied && status !== ScriptStatus.Replayed) return reply;
+    if (status === ScriptStatus.Applied) await this.waitForReplica(id, name, keys[0] as string, epoch, nodeBefore);
+    if (status === ScriptStatus.Replayed) await this.confirmReplay(id, name);
+    return reply;
+  }
+
+  /**
+   * A replay wrote nothing now, and the write it replays may have gone on another connection or not be replicated
+   * yet: a write of the shard's scratch key on this connection first makes WAIT cover everything up to now.
+   */
+  private async confirmReplay(id: string, operation: string): Promise<void> {
+    const key = this.keys.replicaAck(id);
+    const epoch = (this.view?.root ?? this).connectionEpoch;
+    const nodeBefore = isCluster(this.client) ? nodeOwning(this.client, key) : undefined;
+    try {
+      await this.client.set(key, '1', 'PX', 60_000);
+    } catch (error) {
+      throw mapRedisError(error, operation, true);
+    }
+    await this.waitForReplica(id, operation, key, epoch, nodeBefore);
+  }
+
+  /** WAIT 1 on the connection that just wrote `key`, which must not have changed since `epoch` / `nodeBefore`. */
+  private async waitForReplica(id: string, operation: string, key: string, epoch: number, nodeBefore: Redis | undefined): Promise<void> {
+    const timeoutMs = this.options.replicaAckTimeoutMs ?? 250;
+    const client = this.client;
     let replicas: number;
     try {
-      replicas = Number(await acknowledged);
+      if (isCluster(client)) {
+        const node = nodeOwning(client, key);
+        if (!node || node !== nodeBefore || node.status !== 'ready') throw new Error("the connection to the slot's node changed");
+        replicas = Number(await node.call('WAIT', 1, timeoutMs));
+      } else {
+        if ((this.view?.root ?? this).connectionEpoch !== epoch || client.status !== 'ready') throw new Error('the connection was re-established');
+        replicas = Number(await client.call('WAIT', 1, timeoutMs));
+      }
     } catch (error) {
-      throw unconfirmedWrite(name, id, timeoutMs, error);
+      throw unconfirmedWrite(operation, id, timeoutMs, error);
     }
-    if (!(replicas >= 1)) throw unconfirmedWrite(name, id, timeoutMs, replicas);
-    return reply;
+    if (!(replicas >= 1)) throw unconfirmedWrite(operation, id, timeoutMs, replicas);
   }
 
   private writeReply(reply: unknown[], id: string, stateJson: string, expectedVersion?: number): WriteReply {
@@ -331,6 +361,7 @@ export class RedisStorageBackend implements StorageBackend {
       this.wasReady = false;
     });
     this.client.on('close', () => {
+      this.connectionEpoch += 1;
       if (this.wasReady && !this.closing) this.logger.warn('Redis connection lost; reconnecting');
       if (this.wasReady) this.lost = true;
       this.wasReady = false;
