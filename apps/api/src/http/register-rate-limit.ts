@@ -1,6 +1,6 @@
 import rateLimit from '@fastify/rate-limit';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createRedisClient, type WorkflowStoreOptions } from '#workflow-store';
+import { createStoreClient, type WorkflowStoreOptions } from '#workflow-store';
 import type { ApiOptions } from '../config/api.config.js';
 import { isPublicPath } from '../auth/route-access.js';
 import { ProblemException } from '../problem/problem.exception.js';
@@ -18,7 +18,7 @@ const LIMITER_COMMAND_TIMEOUT_MS = 100;
  */
 export async function registerRateLimit(app: NestFastifyApplication, api: ApiOptions, store: WorkflowStoreOptions): Promise<void> {
   if (api.auth.mode === 'open' || api.rateLimitPerMinute === 0) return;
-  const redis = store.backend === 'redis' ? createRedisClient({ ...store.redis, commandTimeoutMs: LIMITER_COMMAND_TIMEOUT_MS }) : undefined;
+  const redis = store.backend === 'redis' ? createStoreClient({ ...store.redis, commandTimeoutMs: LIMITER_COMMAND_TIMEOUT_MS }) : undefined;
   if (redis) {
     redis.on('error', () => undefined); // the store's own connection reports Redis outages
     // Ready before the port opens, so the first requests are counted; if Redis is down the store's boot fails anyway.

@@ -1,8 +1,8 @@
 import {
   createWorkflowStore,
+  describeRedisTarget,
   InvalidConfigError,
   loadWorkflowStoreConfig,
-  redactUrl,
   type StoreLogger,
   type WorkflowStore,
   type WorkflowStoreOptions,
@@ -43,7 +43,7 @@ export async function openStore(overrides: Record<string, string>, output: CliOu
   } catch (error) {
     throw new CliError(`cannot open the store: ${(error as Error).message}`);
   }
-  const name = config.backend === 'redis' ? redactUrl(config.redis.url) : `memory snapshot ${config.memory.snapshotPath ?? ''}`;
+  const name = config.backend === 'redis' ? describeRedisTarget(config.redis) : `memory snapshot ${config.memory.snapshotPath ?? ''}`;
   return { store, name };
 }
 
