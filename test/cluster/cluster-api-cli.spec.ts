@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import calculateSlot from 'cluster-key-slot';
 import { SHARD_TAGS, shardOf } from '../../libs/workflow-store/src/redis/redis-keys.js';
+import { apiKey, bearer } from '../security/api-keys.js';
 import { ApiProcess } from '../support/api-process.js';
 import { runCli } from '../support/cli-process.js';
 import { randomPrefix } from '../support/random-ids.js';
@@ -61,6 +62,24 @@ describe('API and CLI on a Redis Cluster', () => {
     const items = (listed.body as { items: { id: string }[] }).items.map((w) => w.id).sort();
     expect(items).toEqual([...ids].sort());
   });
+
+  it('shares the per-key rate limit of two API replicas through the cluster (its counter is a cluster key)', async () => {
+    const limit = 5;
+    const key = apiKey('acme', 'read');
+    const env = { USE_REDIS: 'true', REDIS_CLUSTER_NODES: cluster.seeds, REDIS_KEY_PREFIX: randomPrefix(), API_KEYS: key.entry, RATE_LIMIT_PER_MINUTE: String(limit) };
+    const replicas = await Promise.all([ApiProcess.start(env), ApiProcess.start(env)]);
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 2 * limit; i++) {
+        const response = await fetch(`${(replicas[i % 2] as ApiProcess).url}/workflows?limit=1`, { headers: bearer(key.key) });
+        statuses.push(response.status);
+        await response.arrayBuffer();
+      }
+      expect(statuses).toEqual([...Array<number>(limit).fill(200), ...Array<number>(limit).fill(429)]);
+    } finally {
+      await Promise.all(replicas.map((r) => r.stop()));
+    }
+  }, 60_000);
 
   it('exports the cluster to a file and imports it under another prefix with the CLI', async () => {
     const file = join(dir, 'export.ndjson');
