@@ -141,10 +141,16 @@ export async function connectWhenReady(client: StoreRedisClient, options: RedisO
       if (!(lastError && error.message.startsWith('Failed to refresh slots cache'))) lastError = error;
       if (FATAL_AT_BOOT.test(`${error.message} ${(error as NodeJS.ErrnoException).code ?? ''}`)) fail(describe(error));
     };
-    const timer = setTimeout(
-      () => fail(lastError ? describe(lastError) : `not ready within ${options.connectTimeoutMs} ms`),
-      options.connectTimeoutMs,
-    );
+    const timer = setTimeout(() => {
+      const reason = lastError ? describe(lastError) : `not ready within ${options.connectTimeoutMs} ms`;
+      // ioredis Cluster reports every node failure as "Connection is closed."; one direct connection to a seed, with
+      // the same options, tells the real cause (ECONNREFUSED, WRONGPASS, a certificate error).
+      if (!options.cluster) return fail(reason);
+      void probeSeed(options, options.cluster[0]).then((cause) => {
+        if (cause) lastError = cause;
+        fail(cause ? `${describe(cause)} (seed ${String(options.cluster?.[0]?.host)}:${String(options.cluster?.[0]?.port)})` : reason);
+      });
+    }, options.connectTimeoutMs);
     const cleanup = (): void => {
       clearTimeout(timer);
       client.off('ready', onReady);
@@ -158,6 +164,34 @@ export async function connectWhenReady(client: StoreRedisClient, options: RedisO
     client.connect().catch(() => undefined); // the outcome is reported through the events above
   });
   logger.log(`connected to ${options.cluster || options.sentinel ? '' : 'Redis at '}${where}`);
+}
+
+/** Connects once to one seed as a plain client (no retry, same TLS and credentials); resolves with its error, if any. */
+async function probeSeed(options: RedisOptions, seed: { host: string; port: number } | undefined): Promise<Error | undefined> {
+  if (!seed) return undefined;
+  const probe = new Redis({
+    ...clientOptions(options),
+    ...urlCredentials(options),
+    host: seed.host,
+    port: seed.port,
+    db: 0,
+    connectionName: 'workflow-store-probe',
+    retryStrategy: () => null,
+    connectTimeout: Math.min(options.connectTimeoutMs, 1000),
+  });
+  let cause: Error | undefined;
+  probe.on('error', (error: Error) => {
+    cause ??= error;
+  });
+  try {
+    await probe.connect();
+    await probe.ping();
+  } catch (error) {
+    cause ??= error as Error;
+  } finally {
+    probe.disconnect();
+  }
+  return cause;
 }
 
 function describe(error: Error): string {
