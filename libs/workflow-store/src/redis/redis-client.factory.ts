@@ -126,8 +126,10 @@ export function describeRedisTarget(options: RedisOptions): string {
 export async function connectWhenReady(client: StoreRedisClient, options: RedisOptions, logger: StoreLogger): Promise<void> {
   const where = describeRedisTarget(options);
   let lastError: Error | undefined;
+  let settled = false;
   await new Promise<void>((resolve, reject) => {
     const fail = (reason: string): void => {
+      if (settled) return; // e.g. ready while the seed probe ran
       cleanup();
       client.disconnect();
       reject(new StoreUnavailableError(`cannot connect to ${options.cluster || options.sentinel ? '' : 'Redis at '}${where}: ${reason}`, { cause: lastError }));
@@ -137,7 +139,7 @@ export async function connectWhenReady(client: StoreRedisClient, options: RedisO
       resolve();
     };
     const onError = (error: Error): void => {
-      // Keep a node's real cause (ECONNREFUSED…) over the Cluster's summary that follows it.
+      // Keep a node's error over the Cluster's summary that follows it.
       if (!(lastError && error.message.startsWith('Failed to refresh slots cache'))) lastError = error;
       if (FATAL_AT_BOOT.test(`${error.message} ${(error as NodeJS.ErrnoException).code ?? ''}`)) fail(describe(error));
     };
@@ -152,6 +154,7 @@ export async function connectWhenReady(client: StoreRedisClient, options: RedisO
       });
     }, options.connectTimeoutMs);
     const cleanup = (): void => {
+      settled = true;
       clearTimeout(timer);
       client.off('ready', onReady);
       client.off('error', onError);

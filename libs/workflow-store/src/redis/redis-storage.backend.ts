@@ -1,3 +1,4 @@
+import type { Redis } from 'ioredis';
 import { StoreUnavailableError } from '../errors/store-unavailable.error.js';
 import { WorkflowStoreError } from '../errors/workflow-store.error.js';
 import type { LimitsOptions, RedisOptions } from '../config/workflow-store.options.js';
@@ -7,7 +8,6 @@ import type { StoreLogger } from '../shared/store-logger.js';
 import { DEFAULT_STATUS, DEFAULT_TYPE } from '../workflow.schema.js';
 import type { JsonObject, RestoreOutcome, Workflow } from '../workflow.types.js';
 import { connectWhenReady, createStoreClient } from './redis-client.factory.js';
-import type { Redis } from 'ioredis';
 import { isCluster, nodeOwning, type StoreRedisClient } from './redis-client.types.js';
 import { hashFromFields, hashFromPairs, RECORD_FIELDS, storedWorkflowFromHash, workflowFromHash, workflowFromWriteReply } from './redis-codec.js';
 import type { StoredWorkflowJson } from '../workflow-json.js';
@@ -263,9 +263,10 @@ export class RedisStorageBackend implements StorageBackend {
    * the replicas that have every write made on its own connection; on a fresh connection it would confirm nothing
    * it had seen). WAIT is sent only after the script's reply: sending both at once is wrong, because after a
    * failover the new master answers EVALSHA with NOSCRIPT and ioredis sends the EVAL behind the WAIT. A replay is
-   * confirmed too (confirmReplay): the planned-failover test lost "confirmed" writes until both were fixed. If the connection changed in between — a reconnect, or on a
-   * Cluster another node connection for the slot — the write is not confirmed. A write applied but not confirmed is
-   * `OutcomeUnknownError`, never a success; a refusal (conflict, not found) is reported as such.
+   * confirmed too (confirmReplay): the planned-failover test lost "confirmed" writes until both were fixed. If the
+   * connection changed in between — a reconnect, or on a Cluster another node connection for the slot — the write
+   * is not confirmed. A write applied but not confirmed is `OutcomeUnknownError`, never a success; a refusal
+   * (conflict, not found) is reported as such.
    */
   private async writeConfirmed(name: ScriptName, id: string, keys: string[], args: (string | number)[]): Promise<unknown[]> {
     this.assertReady(name);
