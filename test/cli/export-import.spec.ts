@@ -7,13 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createWorkflowStore, loadWorkflowStoreConfig, type ValidatingWorkflowStore, type Workflow } from '#workflow-store';
+import type { ValidatingWorkflowStore, Workflow } from '#workflow-store';
 import { runCli } from '../support/cli-process.js';
 import { CLOSED_PORT } from '../support/free-port.js';
-import { quietLogger } from '../support/quiet-logger.js';
 import { randomPrefix } from '../support/random-ids.js';
 import { RedisServer } from '../support/redis-server.js';
-import { allWorkflows, makeRecords, summaryFigures } from './workflow-files.js';
+import { allWorkflows, makeRecords, openRedisStore, summaryFigures } from './workflow-files.js';
 
 const COUNT = 2000;
 
@@ -25,14 +24,8 @@ let sourceWorkflows: Map<string, Workflow>;
 const sourcePrefix = randomPrefix();
 const stores: ValidatingWorkflowStore[] = [];
 
-async function storeAt(server: RedisServer, prefix: string): Promise<ValidatingWorkflowStore> {
-  const store = createWorkflowStore(
-    loadWorkflowStoreConfig({ USE_REDIS: 'true', REDIS_URL: server.url, REDIS_KEY_PREFIX: prefix, REDIS_PERSISTENCE_CHECK: 'off' }),
-    quietLogger(),
-  );
-  await store.connect();
-  stores.push(store);
-  return store;
+function storeAt(server: RedisServer, prefix: string): Promise<ValidatingWorkflowStore> {
+  return openRedisStore(server.url, prefix, stores);
 }
 
 function importInto(server: RedisServer, prefix: string, file: string, stdin?: string): ReturnType<typeof runCli> {

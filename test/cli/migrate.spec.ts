@@ -8,15 +8,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { createWorkflowStore, loadWorkflowStoreConfig, type ValidatingWorkflowStore, type Workflow } from '#workflow-store';
+import type { ValidatingWorkflowStore, Workflow } from '#workflow-store';
 import { RedisKeys } from '../../libs/workflow-store/src/redis/redis-keys.js';
 import { ApiProcess } from '../support/api-process.js';
 import { runCli, startCli } from '../support/cli-process.js';
 import { CLOSED_PORT } from '../support/free-port.js';
-import { quietLogger } from '../support/quiet-logger.js';
 import { randomPrefix } from '../support/random-ids.js';
 import { RedisServer } from '../support/redis-server.js';
-import { allWorkflows, makeRecords, summaryFigures, writeWorkflowFile } from './workflow-files.js';
+import { allWorkflows, makeRecords, openRedisStore, summaryFigures, writeWorkflowFile } from './workflow-files.js';
 
 const COUNT = 10_000;
 const EXPIRED = 25;
@@ -45,14 +44,8 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-async function storeFor(prefix: string): Promise<ValidatingWorkflowStore> {
-  const store = createWorkflowStore(
-    loadWorkflowStoreConfig({ USE_REDIS: 'true', REDIS_URL: server.url, REDIS_KEY_PREFIX: prefix, REDIS_PERSISTENCE_CHECK: 'off' }),
-    quietLogger(),
-  );
-  await store.connect();
-  stores.push(store);
-  return store;
+function storeFor(prefix: string): Promise<ValidatingWorkflowStore> {
+  return openRedisStore(server.url, prefix, stores);
 }
 
 function migrate(from: string, prefix: string, ...extra: string[]): ReturnType<typeof runCli> {

@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
-import type { Workflow, WorkflowStore } from '#workflow-store';
+import { createWorkflowStore, loadWorkflowStoreConfig, type ValidatingWorkflowStore, type Workflow, type WorkflowStore } from '#workflow-store';
+import { quietLogger } from '../support/quiet-logger.js';
 
 /** ~2 KB of JSON state, different per index. */
 export function stateOf(index: number): Workflow['state'] {
@@ -59,4 +60,15 @@ export async function allWorkflows(store: WorkflowStore): Promise<Map<string, Wo
 /** The `name N` figures of a summary line, e.g. `copied 10000` → { copied: 10000 }. */
 export function summaryFigures(line: string): Record<string, number> {
   return Object.fromEntries([...line.matchAll(/(copied|skipped-same|skipped-newer|skipped-expired|failed) (\d+)/g)].map((m) => [m[1] as string, Number(m[2])]));
+}
+
+/** A connected store on `redisUrl` under `prefix`, added to `opened` so the test closes it. */
+export async function openRedisStore(redisUrl: string, prefix: string, opened: ValidatingWorkflowStore[]): Promise<ValidatingWorkflowStore> {
+  const store = createWorkflowStore(
+    loadWorkflowStoreConfig({ USE_REDIS: 'true', REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix, REDIS_PERSISTENCE_CHECK: 'off' }),
+    quietLogger(),
+  );
+  await store.connect();
+  opened.push(store);
+  return store;
 }
