@@ -32,4 +32,4 @@ export { restoreEntries, type RestoreEntriesOptions, type RestoreEntriesResult }
 export { formatSummary, type RestoreSummary, type RestoreFailure } from './migration/restore-summary.js';
 export { WorkflowStoreModule } from './nest/workflow-store.module.js';
 export { redactUrl } from './redis/redact-url.js';
-export { createRedisClient, createStoreClient, describeRedisTarget } from './redis/redis-client.factory.js';
+export { createStoreClient, describeRedisTarget } from './redis/redis-client.factory.js';
