@@ -12,8 +12,9 @@ export class ApiProcess {
     readonly child: ChildProcess,
     readonly port: number,
   ) {
-    child.stdout?.on('data', (d: Buffer) => (this.output += d.toString()));
-    child.stderr?.on('data', (d: Buffer) => (this.output += d.toString()));
+    // Decode across chunk boundaries: a multi-byte character may be split between two chunks.
+    child.stdout?.setEncoding('utf8').on('data', (d: string) => (this.output += d));
+    child.stderr?.setEncoding('utf8').on('data', (d: string) => (this.output += d));
   }
 
   get url(): string {

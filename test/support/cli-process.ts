@@ -33,8 +33,9 @@ export function startCli(args: string[], env: Record<string, string> = {}, optio
   });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  // Decode across chunk boundaries: a multi-byte character may be split between two chunks.
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   child.stdin.end(options.stdin ?? '');
   const done = new Promise<CliResult>((resolve, reject) => {
     const timer = setTimeout(() => {
