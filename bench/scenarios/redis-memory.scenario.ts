@@ -60,7 +60,7 @@ export async function redisMemoryScenario(config: BenchConfig, redis: RedisProce
         ratioMeaning: 'bytes per workflow ÷ JSON bytes',
         target: `≤ 1.3 × JSON + 200 = ${Math.round(limit)} B`,
         pass: perWorkflow <= limit,
-        note: `record hash ${Math.round(recordBytes / records)} B + index share ${Math.round(indexBytes / records)} B per workflow (${records} workflows)`,
+        note: `record ${Math.round(recordBytes / records)} B + index share ${Math.round(indexBytes / records)} B per workflow (${records} workflows)`,
       });
     }
   } finally {

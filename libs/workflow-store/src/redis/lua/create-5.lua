@@ -15,13 +15,12 @@ local ttl = tonumber(ARGV[5])
 local maxOps, purgeLimit = tonumber(ARGV[7]), tonumber(ARGV[8])
 local replay = findOp(KEYS[2], ARGV[6])
 if replay then return { 2, replay } end
-local current = redis.call('HGET', KEYS[1], 'v')
-if current then return { -1, tonumber(current) } end
+local current = readHeader(KEYS[1])
+if current then return { -1, current.v } end
 
 local expireAt = now + ttl * 1000
-redis.call('HSET', KEYS[1], 'v', 1, 't', ARGV[2], 's', ARGV[3], 'd', ARGV[4], 'c', now, 'u', now, 'e', expireAt, 'l', ttl)
-redis.call('PEXPIREAT', KEYS[1], expireAt)
-reindex(KEYS[3], KEYS[4], KEYS[5], ARGV[1], ARGV[2], ARGV[3], expireAt)
+writeRecord(KEYS[1], headerOf(1, now, now, expireAt, ttl, ARGV[2], ARGV[3]), ARGV[4], expireAt)
+reindex(KEYS[3], KEYS[4], KEYS[5], ARGV[1], ARGV[2], ARGV[3], expireAt, ttl)
 keepOps(KEYS[2], ARGV[6], 1, maxOps, expireAt)
 purge(KEYS[3], KEYS[4], KEYS[5], now, purgeLimit)
 return { 1, 1, now, now, expireAt, ARGV[2], ARGV[3], ttl }

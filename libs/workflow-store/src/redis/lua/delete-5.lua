@@ -17,13 +17,13 @@ local now = nowMs()
 local maxOps, purgeLimit = tonumber(ARGV[4]), tonumber(ARGV[5])
 local replay = findOp(KEYS[2], ARGV[3])
 if replay then return { 2, replay } end
-local old = redis.call('HMGET', KEYS[1], 'v', 'e')
-local version = tonumber(old[1])
-if not version then return { -3 } end
+local old = readHeader(KEYS[1])
+if not old then return { -3 } end
+local version = old.v
 if ARGV[2] ~= '' and version ~= tonumber(ARGV[2]) then return { -2, version } end
 
 redis.call('DEL', KEYS[1])
 unindex(KEYS[3], KEYS[4], KEYS[5], ARGV[1])
-keepOps(KEYS[2], ARGV[3], 'D', maxOps, tonumber(old[2]))
+keepOps(KEYS[2], ARGV[3], 'D', maxOps, old.e)
 purge(KEYS[3], KEYS[4], KEYS[5], now, purgeLimit)
 return { 1, version }

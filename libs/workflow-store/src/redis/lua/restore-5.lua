@@ -13,12 +13,11 @@
 local now = nowMs()
 local version, expireAt, purgeLimit = tonumber(ARGV[5]), tonumber(ARGV[8]), tonumber(ARGV[10])
 if expireAt <= now then return { -4 } end
-local current = tonumber(redis.call('HGET', KEYS[1], 'v'))
-if current and current >= version then return { -5, current } end
+local current = readHeader(KEYS[1])
+if current and current.v >= version then return { -5, current.v } end
 
-redis.call('HSET', KEYS[1], 'v', version, 't', ARGV[2], 's', ARGV[3], 'd', ARGV[4], 'c', ARGV[6], 'u', ARGV[7], 'e', expireAt, 'l', ARGV[9])
-redis.call('PEXPIREAT', KEYS[1], expireAt)
-reindex(KEYS[3], KEYS[4], KEYS[5], ARGV[1], ARGV[2], ARGV[3], expireAt)
+writeRecord(KEYS[1], headerOf(ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[2], ARGV[3]), ARGV[4], expireAt)
+reindex(KEYS[3], KEYS[4], KEYS[5], ARGV[1], ARGV[2], ARGV[3], expireAt, tonumber(ARGV[9]))
 keepOps(KEYS[2], '', '', 0, expireAt)
 purge(KEYS[3], KEYS[4], KEYS[5], now, purgeLimit)
 return { 1 }

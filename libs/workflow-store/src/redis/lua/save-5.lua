@@ -18,22 +18,21 @@ local now = nowMs()
 local maxOps, purgeLimit = tonumber(ARGV[8]), tonumber(ARGV[9])
 local replay = findOp(KEYS[2], ARGV[7])
 if replay then return { 2, replay } end
-local old = redis.call('HMGET', KEYS[1], 'v', 't', 's', 'c', 'l')
-local version = tonumber(old[1])
+local old = readHeader(KEYS[1]) or {}
+local version = old.v
 if ARGV[6] ~= '' then
   if not version then return { -3 } end
   if version ~= tonumber(ARGV[6]) then return { -2, version } end
 end
 
-local wtype = ARGV[2] ~= '' and ARGV[2] or old[2] or ARGV[10]
-local status = ARGV[3] ~= '' and ARGV[3] or old[3] or ARGV[11]
-local ttl = tonumber(ARGV[5] ~= '' and ARGV[5] or old[5] or ARGV[12])
-local created = tonumber(old[4]) or now
+local wtype = ARGV[2] ~= '' and ARGV[2] or old.t or ARGV[10]
+local status = ARGV[3] ~= '' and ARGV[3] or old.s or ARGV[11]
+local ttl = tonumber(ARGV[5] ~= '' and ARGV[5] or old.l or ARGV[12])
+local created = old.c or now
 version = (version or 0) + 1
 local expireAt = now + ttl * 1000
-redis.call('HSET', KEYS[1], 'v', version, 't', wtype, 's', status, 'd', ARGV[4], 'c', created, 'u', now, 'e', expireAt, 'l', ttl)
-redis.call('PEXPIREAT', KEYS[1], expireAt)
-reindex(KEYS[3], KEYS[4], KEYS[5], ARGV[1], wtype, status, expireAt)
+writeRecord(KEYS[1], headerOf(version, created, now, expireAt, ttl, wtype, status), ARGV[4], expireAt)
+reindex(KEYS[3], KEYS[4], KEYS[5], ARGV[1], wtype, status, expireAt, ttl)
 keepOps(KEYS[2], ARGV[7], version, maxOps, expireAt)
 purge(KEYS[3], KEYS[4], KEYS[5], now, purgeLimit)
 return { 1, version, created, now, expireAt, wtype, status, ttl }

@@ -1,11 +1,35 @@
 -- Shared by every write script (inlined by scripts/embed-lua.mjs where a script says "-- @include common").
 -- Key roles, always passed in KEYS and sharing one {shard} hash tag:
---   rec  hash   the workflow: v version, t type, s status, d state JSON, c/u/e created/updated/expires ms, l ttl s
+--   rec  string the workflow: a header "version|created|updated|expires|ttl|type|status" (times in ms, ttl in s),
+--               a newline, then the state JSON as the caller sent it (one value: a read is one GET)
 --   ops  string recent operation ids of this workflow: "|op1=3|op2=D|" (bounded; lives as long as the workflow)
 --   idx  zset   lexicographic index of the shard, all scores 0: "a\0id", "t\0type\0status\0id", "s\0status\0id"
 --   exp  zset   id -> expiry ms, to sweep index entries of expired workflows
 --   lbl  hash   id -> "type\0status", what idx holds for each id (source of truth for unindexing)
 local SEP = '\0'
+-- The header's longest possible length minus one: 16-digit version and times, 10-digit ttl, 64-byte labels.
+local HEADER_MAX = 255
+-- Index keys get a tenth of the writing workflow's TTL (at most an hour) more life than they need, so most writes
+-- only read one TTL (extendIndexes).
+local INDEX_TTL_MARGIN_MAX_MS = 3600000
+
+-- The record's header fields (times kept as the text stored), or nil when it is absent. Reads the header only.
+local function readHeader(recKey)
+  local head = redis.call('GETRANGE', recKey, 0, HEADER_MAX)
+  if head == '' then return nil end
+  local v, c, u, e, l, t, s = string.match(head, '^(%d+)|(%-?%d+)|(%-?%d+)|(%d+)|(%d+)|([^|\n]*)|([^|\n]*)\n')
+  if not v then error({ err = 'ERR workflow-store: unreadable record header at ' .. recKey }) end
+  return { v = tonumber(v), c = c, u = u, e = tonumber(e), l = tonumber(l), t = t, s = s }
+end
+
+local function headerOf(version, created, updated, expireAt, ttl, wtype, status)
+  return version .. '|' .. created .. '|' .. updated .. '|' .. expireAt .. '|' .. ttl .. '|' .. wtype .. '|' .. status .. '\n'
+end
+
+-- Writes the whole record, expiring with the workflow.
+local function writeRecord(recKey, header, stateJson, expireAt)
+  redis.call('SET', recKey, header .. stateJson, 'PXAT', expireAt)
+end
 
 local function nowMs()
   local t = redis.call('TIME')
@@ -39,9 +63,16 @@ local function keepOps(opsKey, opId, result, maxOps, expireAt)
   redis.call('SET', opsKey, log, 'PXAT', expireAt)
 end
 
--- An index key lives as long as its longest-lived entry, so no index outlives the workflows it lists.
-local function extendTo(key, expireAt)
-  if redis.call('PEXPIRETIME', key) < expireAt then redis.call('PEXPIREAT', key, expireAt) end
+-- A shard's index keys live as long as their longest-lived entry plus the margin, so none outlives the workflows it
+-- lists by more. The three hold the same ids, so they are created and emptied together, and their TTLs are only
+-- ever set together: one PEXPIRETIME tells all three.
+local function extendIndexes(idxKey, expKey, lblKey, expireAt, ttl)
+  if redis.call('PEXPIRETIME', expKey) < expireAt then
+    local untilMs = expireAt + math.min(ttl * 100, INDEX_TTL_MARGIN_MAX_MS)
+    redis.call('PEXPIREAT', idxKey, untilMs)
+    redis.call('PEXPIREAT', expKey, untilMs)
+    redis.call('PEXPIREAT', lblKey, untilMs)
+  end
 end
 
 local function unindex(idxKey, expKey, lblKey, id)
@@ -55,7 +86,7 @@ local function unindex(idxKey, expKey, lblKey, id)
   redis.call('ZREM', expKey, id)
 end
 
-local function reindex(idxKey, expKey, lblKey, id, wtype, status, expireAt)
+local function reindex(idxKey, expKey, lblKey, id, wtype, status, expireAt, ttl)
   local labels = wtype .. SEP .. status
   if redis.call('HGET', lblKey, id) ~= labels then
     unindex(idxKey, expKey, lblKey, id)
@@ -63,9 +94,7 @@ local function reindex(idxKey, expKey, lblKey, id, wtype, status, expireAt)
     redis.call('HSET', lblKey, id, labels)
   end
   redis.call('ZADD', expKey, expireAt, id)
-  extendTo(idxKey, expireAt)
-  extendTo(expKey, expireAt)
-  extendTo(lblKey, expireAt)
+  extendIndexes(idxKey, expKey, lblKey, expireAt, ttl)
 end
 
 -- Drops index entries of workflows that expired (Redis removed their records by itself). Bounded per call.
