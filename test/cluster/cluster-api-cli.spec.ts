@@ -121,13 +121,16 @@ describe('API and CLI on a Redis Cluster', () => {
     const load = Promise.all(Array.from({ length: 6 }, () => client()));
     const survivor = masters[0] as ClusterNodeInfo;
     let downAt = 0;
-    while (!downAt && Date.now() - killedAt < 10_000) {
-      if (String(await survivor.server.command('CLUSTER', 'INFO')).includes('cluster_state:fail')) downAt = Date.now();
-      else await sleep(20);
+    try {
+      while (!downAt && Date.now() - killedAt < 10_000) {
+        if (String(await survivor.server.command('CLUSTER', 'INFO')).includes('cluster_state:fail')) downAt = Date.now();
+        else await sleep(20);
+      }
+      await sleep(1500);
+    } finally {
+      stop = true; // also when a command above failed: the clients would otherwise loop for ever
+      await load;
     }
-    await sleep(1500);
-    stop = true;
-    await load;
     expect(downAt).toBeGreaterThan(0);
 
     const slowest = Math.max(...answers.map((a) => a.ms));

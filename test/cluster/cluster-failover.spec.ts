@@ -85,22 +85,24 @@ describe('Redis Cluster failover', () => {
     const onVictim = new Set(ids.filter((id) => ownerOf(id, masters) === victim));
     const load = Promise.all(ids.map((id) => writer(id)));
     await sleep(500);
-
     const killedAt = Date.now();
-    await victim.server.kill9();
-    await cluster.waitUntilOk(20_000).catch(() => undefined); // the dead node stays listed; 'ok' on the others is what counts
     let promotedAt = 0;
-    while (!promotedAt && Date.now() - killedAt < 20_000) {
-      const now = await cluster.masters().catch(() => [] as ClusterNodeInfo[]);
-      if (now.length === 3 && !now.some((m) => m.id === victim.id)) promotedAt = Date.now();
-      else await sleep(50);
-    }
-    expect(promotedAt).toBeGreaterThan(0);
     const writingAgain = (): boolean => new Set(oks.filter((ok) => ok.at > promotedAt).map((ok) => ok.id)).size === WRITERS;
-    while (!writingAgain() && Date.now() - promotedAt < 10_000) await sleep(50);
-    await sleep(500);
-    stop = true;
-    await load;
+    try {
+      await victim.server.kill9();
+      await cluster.waitUntilOk(20_000).catch(() => undefined); // the dead node stays listed; 'ok' on the others is what counts
+      while (!promotedAt && Date.now() - killedAt < 20_000) {
+        const now = await cluster.masters().catch(() => [] as ClusterNodeInfo[]);
+        if (now.length === 3 && !now.some((m) => m.id === victim.id)) promotedAt = Date.now();
+        else await sleep(50);
+      }
+      expect(promotedAt).toBeGreaterThan(0);
+      while (!writingAgain() && Date.now() - promotedAt < 10_000) await sleep(50);
+      await sleep(500);
+    } finally {
+      stop = true; // also when an expectation above failed: the writers would otherwise loop for ever
+      await load;
+    }
 
     const finals = new Map<string, FinalState>();
     for (const id of ids) {

@@ -30,11 +30,14 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 
 let setup: RedisSentinelSetup;
 const stores: ValidatingWorkflowStore[] = [];
+/** Every load started, so a test that fails half-way still stops its writers (or they would loop for ever). */
+const loads: Load[] = [];
 
 beforeAll(async () => {
   setup = await RedisSentinelSetup.start();
 }, 60_000);
 afterAll(async () => {
+  for (const load of loads) await load.stop();
   for (const store of stores) await store.close();
   await setup?.stop();
 });
@@ -75,6 +78,7 @@ class Load {
   ) {}
 
   async start(): Promise<void> {
+    loads.push(this);
     for (const id of this.ids) await this.store.create({ id, type: 'sentinel', state: {} });
     this.running = Promise.all(this.ids.map((id) => this.writer(id)));
   }
