@@ -134,7 +134,9 @@ describe.each(['memory', 'redis'] as const)('HTTP API on the %s backend', (backe
     expect((await call('/health/live')).status).toBe(200);
     expect((await call('/health/ready')).status).toBe(200);
     const metrics = await (await call('/metrics')).text();
-    expect(metrics).toContain('http_requests_total');
+    // Read from the latency histogram's counts at scrape time: the same figure under both names.
+    expect(metrics).toMatch(/^http_requests_total\{method="GET",route="\/health\/live",status="200"\} 1$/m);
+    expect(metrics).toMatch(/^http_request_duration_seconds_count\{method="GET",route="\/health\/live",status="200"\} 1$/m);
     expect(metrics).toContain('workflow_store_operation_duration_seconds');
     expect(metrics).toContain('workflow_store_backend_up 1');
     const doc = (await (await call('/docs-json')).json()) as { paths: Record<string, unknown> };

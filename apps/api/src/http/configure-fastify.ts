@@ -43,8 +43,8 @@ export function configureFastify(app: NestFastifyApplication, options: ApiOption
   });
 
   fastify.addHook('onResponse', (request, reply, done) => {
+    // One update: http_requests_total is read from this histogram's counts (see MetricsRegistry).
     const labels = { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) };
-    metrics.httpRequests.inc(labels);
     metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
     done();
   });

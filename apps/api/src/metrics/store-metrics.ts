@@ -4,6 +4,8 @@ import { MetricsRegistry } from './metrics.registry.js';
 
 const TIMED = new Set(['create', 'get', 'getJson', 'save', 'saveJson', 'update', 'mutate', 'delete', 'list', 'touch', 'restore', 'ping']);
 
+type StoreMethod = (...args: unknown[]) => Promise<unknown>;
+
 /** Times every store call by operation and outcome, without touching the store's code. */
 @Injectable()
 export class StoreMetrics {
@@ -11,21 +13,33 @@ export class StoreMetrics {
 
   instrument(store: WorkflowStore): WorkflowStore {
     const histogram = this.metrics.storeDuration;
+    // One timed wrapper per method, made on first use: a call allocates no closure and no label object.
+    const wrappers = new Map<string, StoreMethod>();
+    const timed = (operation: string, method: StoreMethod): StoreMethod => {
+      const ok = { operation, outcome: 'ok' };
+      return async (...args: unknown[]) => {
+        const started = performance.now();
+        try {
+          const result = await method.apply(store, args);
+          histogram.observe(ok, (performance.now() - started) / 1000);
+          return result;
+        } catch (error) {
+          const outcome = error instanceof WorkflowStoreError ? error.code : 'error';
+          histogram.observe({ operation, outcome }, (performance.now() - started) / 1000);
+          throw error;
+        }
+      };
+    };
     return new Proxy(store, {
       get(target, property, receiver) {
         const value: unknown = Reflect.get(target, property, receiver);
         if (typeof property !== 'string' || !TIMED.has(property) || typeof value !== 'function') return value;
-        return async (...args: unknown[]) => {
-          const stop = histogram.startTimer({ operation: property });
-          try {
-            const result: unknown = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
-            stop({ outcome: 'ok' });
-            return result;
-          } catch (error) {
-            stop({ outcome: error instanceof WorkflowStoreError ? error.code : 'error' });
-            throw error;
-          }
-        };
+        let wrapper = wrappers.get(property);
+        if (!wrapper) {
+          wrapper = timed(property, value as StoreMethod);
+          wrappers.set(property, wrapper);
+        }
+        return wrapper;
       },
     });
   }
