@@ -25,6 +25,7 @@ import {
   type Workflow,
   type WorkflowPatch,
   type WorkflowStore,
+  workflowJsonBytes,
   workflowJsonText,
 } from '#workflow-store';
 
@@ -230,6 +231,18 @@ export function describeWorkflowStoreContract(name: string, makeStore: MakeStore
         expect(JSON.parse(stored.stateJson)).toEqual(read.state);
         expect(workflowJsonText(stored)).toBe(JSON.stringify(read));
         await expect(store.getJson('bad id')).rejects.toBeInstanceOf(InvalidInputError);
+      });
+
+      it('getJsonBytes gives the state as stored UTF-8 bytes, and workflowJsonBytes() the exact UTF-8 JSON of get()', async () => {
+        expect(await store.getJsonBytes(uniq('never'))).toBeNull();
+        const created = await createOne({ state: { text: 'é 漢 🙂 "quoted" \\ \n', list: [], deep: { x: 0.30000000000000004 } } });
+        const stored = await store.getJsonBytes(created.id);
+        const read = await store.get(created.id);
+        if (!stored || !read) throw new Error('expected the workflow');
+        expect(Buffer.isBuffer(stored.stateBytes)).toBe(true);
+        expect(JSON.parse(stored.stateBytes.toString('utf8'))).toEqual(read.state);
+        expect(workflowJsonBytes(stored).equals(Buffer.from(JSON.stringify(read)))).toBe(true);
+        await expect(store.getJsonBytes('bad id')).rejects.toBeInstanceOf(InvalidInputError);
       });
 
       it('saveJson writes like save and answers with the exact JSON a get() then gives', async () => {

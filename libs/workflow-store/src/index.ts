@@ -1,6 +1,6 @@
 export { WorkflowStore } from './workflow-store.js';
 export type * from './workflow.types.js';
-export { workflowJsonText, type StoredWorkflowJson, type WorkflowMeta } from './workflow-json.js';
+export { workflowJsonBytes, workflowJsonText, type StoredWorkflowBytes, type StoredWorkflowJson, type WorkflowMeta } from './workflow-json.js';
 export * from './errors/index.js';
 export {
   WORKFLOW_ID_PATTERN,

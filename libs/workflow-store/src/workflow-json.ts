@@ -12,6 +12,12 @@ export interface StoredWorkflowJson {
   stateJson: string;
 }
 
+/** Like `StoredWorkflowJson`, with the state as the UTF-8 bytes the backend holds (not decoded to a string). */
+export interface StoredWorkflowBytes {
+  workflow: WorkflowMeta;
+  stateBytes: Buffer;
+}
+
 /** The workflow with its state, members in the usual order (so its JSON reads the same as every other). */
 export function withState(meta: WorkflowMeta, state: JsonObject): Workflow {
   return {
@@ -32,8 +38,23 @@ export function withState(meta: WorkflowMeta, state: JsonObject): Workflow {
  * members, same order), with the stored state text inserted as it is.
  */
 export function workflowJsonText({ workflow, stateJson }: StoredWorkflowJson): string {
+  const [head, tail] = aroundState(workflow);
+  return `${head}${stateJson}${tail}`;
+}
+
+/**
+ * `workflowJsonText` as UTF-8 bytes, with the stored state bytes copied in as they are: a response written from
+ * it skips decoding the state to a string and encoding it back (at 32 KB most of a read's CPU time).
+ */
+export function workflowJsonBytes({ workflow, stateBytes }: StoredWorkflowBytes): Buffer {
+  const [head, tail] = aroundState(workflow);
+  return Buffer.concat([Buffer.from(head), stateBytes, Buffer.from(tail)]);
+}
+
+/** The workflow's JSON before and after the state's value. */
+function aroundState(workflow: WorkflowMeta): [string, string] {
   const { id, type, status, ...rest } = workflow;
   const head = JSON.stringify({ id, type, status });
   const tail = JSON.stringify(rest);
-  return `${head.slice(0, -1)},"state":${stateJson},${tail.slice(1)}`;
+  return [`${head.slice(0, -1)},"state":`, `,${tail.slice(1)}`];
 }

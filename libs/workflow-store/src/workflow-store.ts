@@ -14,7 +14,7 @@ import type {
   WorkflowPatch,
   WriteOptions,
 } from './workflow.types.js';
-import type { StoredWorkflowJson } from './workflow-json.js';
+import type { StoredWorkflowBytes, StoredWorkflowJson } from './workflow-json.js';
 
 /**
  * The backend-neutral contract of the store, and its Nest injection token.
@@ -44,6 +44,13 @@ export abstract class WorkflowStore {
    * result into the JSON of the whole workflow.
    */
   abstract getJson(id: string): Promise<StoredWorkflowJson | null>;
+
+  /**
+   * Like `getJson`, with the state as UTF-8 bytes (the Redis backend hands over the stored bytes without decoding
+   * them): for callers that write the workflow to a socket. `workflowJsonBytes()` turns the result into the JSON
+   * of the whole workflow, byte for byte the UTF-8 of `workflowJsonText()`.
+   */
+  abstract getJsonBytes(id: string): Promise<StoredWorkflowBytes | null>;
 
   /**
    * Unconditional upsert: creates at version 1 or replaces the state at version + 1. With `expectedVersion` it is

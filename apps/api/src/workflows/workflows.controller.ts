@@ -6,6 +6,7 @@ import {
   DEFAULT_LIST_LIMIT,
   NotFoundError,
   WorkflowStore,
+  workflowJsonBytes,
   workflowJsonText,
   type CreateInput,
   type ListPage,
@@ -63,9 +64,10 @@ export class WorkflowsController {
   @Get(':id')
   @ApiOperation({ summary: 'Read a workflow (304 when If-None-Match matches)' })
   @ApiResponse({ status: 200, schema: openApiSchemas.workflow })
-  async get(@Param('id') id: string, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<string | undefined> {
-    // The stored state text goes out as it is: parsing and re-encoding it was most of the cost of a large read.
-    const stored = await this.stores.of(request).getJson(id);
+  async get(@Param('id') id: string, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<Buffer | undefined> {
+    // The stored state bytes go out as they are: parsing and re-encoding the state, then decoding it to a string
+    // and encoding it back, were most of the cost of a large read.
+    const stored = await this.stores.of(request).getJsonBytes(id);
     if (!stored) throw new NotFoundError(id);
     const { version } = stored.workflow;
     const ifNoneMatch = parseEntityTags(request.headers['if-none-match'], 'If-None-Match');
@@ -74,7 +76,7 @@ export class WorkflowsController {
       return undefined;
     }
     reply.header('etag', etagOf(version)).type(JSON_RESPONSE_TYPE);
-    return workflowJsonText(stored);
+    return workflowJsonBytes(stored);
   }
 
   @Put(':id')

@@ -9,7 +9,7 @@ import type { ListSlice, NewRecord, RecordWrite, StorageBackend, WriteReply } fr
 import type { StoreLogger } from '../shared/store-logger.js';
 import { DEFAULT_STATUS, DEFAULT_TYPE } from '../workflow.schema.js';
 import type { JsonObject, RestoreOutcome, Workflow } from '../workflow.types.js';
-import type { StoredWorkflowJson } from '../workflow-json.js';
+import type { StoredWorkflowBytes, StoredWorkflowJson } from '../workflow-json.js';
 import { readSnapshot, writeSnapshot, type SnapshotEntry } from './memory-snapshot.js';
 
 /** Operation ids remembered per workflow, like the Redis backend's log. */
@@ -111,6 +111,11 @@ export class MemoryStorageBackend implements StorageBackend {
     if (!entry) return null;
     const { state, ...workflow } = entry.workflow;
     return { workflow, stateJson: JSON.stringify(state) };
+  }
+
+  async getJsonBytes(id: string): Promise<StoredWorkflowBytes | null> {
+    const stored = await this.getJson(id);
+    return stored && { workflow: stored.workflow, stateBytes: Buffer.from(stored.stateJson) };
   }
 
   async getForWrite(id: string, operationId: string | undefined): Promise<{ workflow: Workflow | null; replayed: boolean }> {

@@ -1,5 +1,5 @@
 import type { JsonObject, Workflow } from '../workflow.types.js';
-import { withState, type StoredWorkflowJson, type WorkflowMeta } from '../workflow-json.js';
+import { withState, type StoredWorkflowBytes, type StoredWorkflowJson, type WorkflowMeta } from '../workflow-json.js';
 import { isoTime } from './iso-time.js';
 
 const iso = (ms: string | number): string => isoTime(Number(ms));
@@ -11,19 +11,30 @@ const iso = (ms: string | number): string => isoTime(Number(ms));
 export function storedWorkflowFromRecord(id: string, record: string | null): StoredWorkflowJson | null {
   if (record === null) return null;
   const newline = record.indexOf('\n');
-  const [version, created, updated, expires, ttl, type, status] = record.slice(0, newline).split('|');
+  return { workflow: metaFromHeader(id, record.slice(0, newline)), stateJson: record.slice(newline + 1) };
+}
+
+/** Like `storedWorkflowFromRecord`, from the record's bytes, with the state bytes not decoded. */
+export function storedWorkflowFromRecordBytes(id: string, record: Buffer | null): StoredWorkflowBytes | null {
+  if (record === null) return null;
+  const newline = record.indexOf(NEWLINE);
+  // The header is ASCII (digits, '|' and the label charset), so latin1 decodes it exactly and fastest.
+  return { workflow: metaFromHeader(id, record.toString('latin1', 0, newline)), stateBytes: record.subarray(newline + 1) };
+}
+
+const NEWLINE = 0x0a;
+
+function metaFromHeader(id: string, header: string): WorkflowMeta {
+  const [version, created, updated, expires, ttl, type, status] = header.split('|');
   return {
-    workflow: {
-      id,
-      type: type ?? '',
-      status: status ?? '',
-      version: Number(version),
-      createdAt: iso(created ?? 0),
-      updatedAt: iso(updated ?? 0),
-      expiresAt: iso(expires ?? 0),
-      ttlSeconds: Number(ttl),
-    },
-    stateJson: record.slice(newline + 1),
+    id,
+    type: type ?? '',
+    status: status ?? '',
+    version: Number(version),
+    createdAt: iso(created ?? 0),
+    updatedAt: iso(updated ?? 0),
+    expiresAt: iso(expires ?? 0),
+    ttlSeconds: Number(ttl),
   };
 }
 

@@ -9,8 +9,8 @@ import { DEFAULT_STATUS, DEFAULT_TYPE } from '../workflow.schema.js';
 import type { JsonObject, RestoreOutcome, Workflow } from '../workflow.types.js';
 import { connectWhenReady, createStoreClient } from './redis-client.factory.js';
 import { isCluster, nodeOwning, type StoreRedisClient } from './redis-client.types.js';
-import { storedWorkflowFromRecord, workflowFromRecord, workflowFromWriteReply } from './redis-codec.js';
-import type { StoredWorkflowJson } from '../workflow-json.js';
+import { storedWorkflowFromRecord, storedWorkflowFromRecordBytes, workflowFromRecord, workflowFromWriteReply } from './redis-codec.js';
+import type { StoredWorkflowBytes, StoredWorkflowJson } from '../workflow-json.js';
 import { mapRedisError, scriptRefusal, ScriptStatus, unconfirmedWrite } from './redis-errors.js';
 import { RedisKeys, SHARD_COUNT, type WorkflowKeys } from './redis-keys.js';
 import { defineScripts, runScript, type ScriptName } from './redis-scripts.js';
@@ -127,10 +127,17 @@ export class RedisStorageBackend implements StorageBackend {
     return storedWorkflowFromRecord(id, await this.readRecord(id));
   }
 
-  /** A record is one string: one GET, one bulk reply. The hot path: no wrapper function or extra await. */
-  private readRecord(id: string): Promise<string | null> {
+  async getJsonBytes(id: string): Promise<StoredWorkflowBytes | null> {
+    return storedWorkflowFromRecordBytes(id, await this.readRecord(id, true));
+  }
+
+  /** A record is one string: one GET, one bulk reply, as a string or as the bytes. No wrapper function on this hot path. */
+  private readRecord(id: string): Promise<string | null>;
+  private readRecord(id: string, bytes: true): Promise<Buffer | null>;
+  private readRecord(id: string, bytes = false): Promise<string | Buffer | null> {
     this.assertReady('get');
-    return this.client.get(this.keys.record(id)).catch((error: unknown) => {
+    const key = this.keys.record(id);
+    return (bytes ? this.client.getBuffer(key) : this.client.get(key)).catch((error: unknown) => {
       throw mapRedisError(error, 'get', false);
     });
   }

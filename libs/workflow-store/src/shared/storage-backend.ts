@@ -1,6 +1,6 @@
 import type { ListRange } from './list-order.js';
 import type { RestoreOutcome, Workflow } from '../workflow.types.js';
-import type { StoredWorkflowJson, WorkflowMeta } from '../workflow-json.js';
+import type { StoredWorkflowBytes, StoredWorkflowJson, WorkflowMeta } from '../workflow-json.js';
 
 /** A fully resolved new workflow, ready to store. */
 export interface NewRecord {
@@ -54,6 +54,8 @@ export interface StorageBackend {
   get(id: string): Promise<Workflow | null>;
   /** The workflow with its state as stored JSON text, not parsed. */
   getJson(id: string): Promise<StoredWorkflowJson | null>;
+  /** The workflow with its state as stored UTF-8 bytes, not decoded. */
+  getJsonBytes(id: string): Promise<StoredWorkflowBytes | null>;
   /** The workflow plus whether `operationId` was already applied to it (one round trip). */
   getForWrite(id: string, operationId: string | undefined): Promise<{ workflow: Workflow | null; replayed: boolean }>;
   delete(id: string, expectedVersion: number | undefined, operationId: string | undefined): Promise<'deleted' | 'replayed'>;

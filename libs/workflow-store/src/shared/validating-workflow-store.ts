@@ -3,7 +3,7 @@ import { NotFoundError } from '../errors/not-found.error.js';
 import { VersionConflictError } from '../errors/version-conflict.error.js';
 import type { LimitsOptions } from '../config/workflow-store.options.js';
 import { WorkflowStore } from '../workflow-store.js';
-import { withState, type StoredWorkflowJson } from '../workflow-json.js';
+import { withState, type StoredWorkflowBytes, type StoredWorkflowJson } from '../workflow-json.js';
 import {
   createInputSchema,
   DEFAULT_LIST_LIMIT,
@@ -98,6 +98,10 @@ export class ValidatingWorkflowStore extends WorkflowStore {
 
   async getJson(id: string): Promise<StoredWorkflowJson | null> {
     return this.backend.getJson(validate(workflowIdSchema, id, 'id'));
+  }
+
+  async getJsonBytes(id: string): Promise<StoredWorkflowBytes | null> {
+    return this.backend.getJsonBytes(validate(workflowIdSchema, id, 'id'));
   }
 
   async save(id: string, input: SaveInput, options: SaveOptions = {}): Promise<Workflow> {
