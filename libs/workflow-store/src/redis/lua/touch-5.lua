@@ -14,12 +14,12 @@ local now = nowMs()
 local maxOps, purgeLimit = tonumber(ARGV[4]), tonumber(ARGV[5])
 local replay = findOp(KEYS[2], ARGV[3])
 if replay then return { 2, replay } end
-local old = readHeader(KEYS[1])
-if not old then return { -3 } end
+local record = redis.call('GET', KEYS[1])
+if not record then return { -3 } end
+local old = parseHeader(record, KEYS[1])
 
 local ttl = tonumber(ARGV[2] ~= '' and ARGV[2] or old.l)
 local expireAt = now + ttl * 1000
-local record = redis.call('GET', KEYS[1])
 local state = string.sub(record, string.find(record, '\n', 1, true) + 1)
 local header = headerOf(old.v, old.c, old.u, expireAt, ttl, old.t, old.s)
 writeRecord(KEYS[1], header, state, expireAt)

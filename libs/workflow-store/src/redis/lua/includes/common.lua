@@ -13,13 +13,18 @@ local HEADER_MAX = 255
 -- only read one TTL (extendIndexes).
 local INDEX_TTL_MARGIN_MAX_MS = 3600000
 
--- The record's header fields (times kept as the text stored), or nil when it is absent. Reads the header only.
+-- The header fields at the start of `record` (times kept as the text stored).
+local function parseHeader(record, recKey)
+  local v, c, u, e, l, t, s = string.match(record, '^(%d+)|(%-?%d+)|(%-?%d+)|(%d+)|(%d+)|([^|\n]*)|([^|\n]*)\n')
+  if not v then error({ err = 'ERR workflow-store: unreadable record header at ' .. recKey }) end
+  return { v = tonumber(v), c = c, u = u, e = tonumber(e), l = tonumber(l), t = t, s = s }
+end
+
+-- The record's header fields, or nil when it is absent. Reads the header only, not the state.
 local function readHeader(recKey)
   local head = redis.call('GETRANGE', recKey, 0, HEADER_MAX)
   if head == '' then return nil end
-  local v, c, u, e, l, t, s = string.match(head, '^(%d+)|(%-?%d+)|(%-?%d+)|(%d+)|(%d+)|([^|\n]*)|([^|\n]*)\n')
-  if not v then error({ err = 'ERR workflow-store: unreadable record header at ' .. recKey }) end
-  return { v = tonumber(v), c = c, u = u, e = tonumber(e), l = tonumber(l), t = t, s = s }
+  return parseHeader(head, recKey)
 end
 
 local function headerOf(version, created, updated, expireAt, ttl, wtype, status)
