@@ -5,8 +5,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
-  createWorkflowStore,
-  loadWorkflowStoreConfig,
   OutcomeUnknownError,
   StoreUnavailableError,
   type ValidatingWorkflowStore,
@@ -16,7 +14,6 @@ import { SHARD_TAGS, shardOf } from '../../libs/workflow-store/src/redis/redis-k
 import { ApiProcess } from '../support/api-process.js';
 import { freePort } from '../support/free-port.js';
 import { History, type FinalState } from '../support/history.js';
-import { quietLogger } from '../support/quiet-logger.js';
 import { randomId, randomPrefix } from '../support/random-ids.js';
 import { RedisCluster, type ClusterNodeInfo } from '../support/redis-cluster.js';
 
@@ -33,11 +30,7 @@ let store: ValidatingWorkflowStore;
 
 beforeAll(async () => {
   cluster = await RedisCluster.start({ masters: 3, replicas: 1 });
-  store = createWorkflowStore(
-    loadWorkflowStoreConfig({ USE_REDIS: 'true', REDIS_CLUSTER_NODES: cluster.seeds, REDIS_KEY_PREFIX: randomPrefix(), WORKFLOW_STATE_TTL: '600' }),
-    quietLogger(),
-  );
-  await store.connect();
+  store = await cluster.openStore(randomPrefix());
 }, 60_000);
 afterAll(async () => {
   await store?.close();

@@ -6,8 +6,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
-  createWorkflowStore,
-  loadWorkflowStoreConfig,
   OutcomeUnknownError,
   StoreUnavailableError,
   type ValidatingWorkflowStore,
@@ -15,7 +13,6 @@ import {
 import calculateSlot from 'cluster-key-slot';
 import { SHARD_TAGS, shardOf } from '../../libs/workflow-store/src/redis/redis-keys.js';
 import { History, type FinalState } from '../support/history.js';
-import { quietLogger } from '../support/quiet-logger.js';
 import { randomId, randomPrefix } from '../support/random-ids.js';
 import { RedisCluster } from '../support/redis-cluster.js';
 
@@ -28,11 +25,7 @@ const prefix = randomPrefix();
 
 beforeAll(async () => {
   cluster = await RedisCluster.start({ masters: 3 });
-  store = createWorkflowStore(
-    loadWorkflowStoreConfig({ USE_REDIS: 'true', REDIS_CLUSTER_NODES: cluster.seeds, REDIS_KEY_PREFIX: prefix, WORKFLOW_STATE_TTL: '600' }),
-    quietLogger(),
-  );
-  await store.connect();
+  store = await cluster.openStore(prefix);
 }, 60_000);
 afterAll(async () => {
   await store?.close();

@@ -3,9 +3,7 @@
  * `redis-cli --cluster create`), configured by REDIS_CLUSTER_NODES alone.
  */
 import { afterAll, beforeAll } from '@jest/globals';
-import { createWorkflowStore, loadWorkflowStoreConfig } from '#workflow-store';
 import { describeWorkflowStoreContract } from '../contract/workflow-store.contract.js';
-import { quietLogger } from '../support/quiet-logger.js';
 import { randomPrefix } from '../support/random-ids.js';
 import { RedisCluster } from '../support/redis-cluster.js';
 
@@ -17,15 +15,6 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-describeWorkflowStoreContract('redis cluster', async (env = {}) => {
-  const base = {
-    USE_REDIS: 'true',
-    REDIS_CLUSTER_NODES: cluster.seeds,
-    REDIS_KEY_PREFIX: randomPrefix(),
-    WORKFLOW_STATE_TTL: '60',
-    REDIS_COMMAND_TIMEOUT_MS: '1000',
-  };
-  const store = createWorkflowStore(loadWorkflowStoreConfig({ ...base, ...env }), quietLogger());
-  await store.connect();
-  return store;
-});
+describeWorkflowStoreContract('redis cluster', (env = {}) =>
+  cluster.openStore(randomPrefix(), { WORKFLOW_STATE_TTL: '60', REDIS_COMMAND_TIMEOUT_MS: '1000', ...env }),
+);

@@ -9,7 +9,7 @@ import { Redis } from 'ioredis';
 import { ApiProcess } from '../support/api-process.js';
 import { advanceLoop, createEmpty, during, finalStates, firstAfter, probeLoop, tally } from '../support/advance-workload.js';
 import { History, percentile } from '../support/history.js';
-import { keysWithoutTtl } from '../support/key-ttl.js';
+import { keysWithoutTtlAt } from '../support/key-ttl.js';
 import { randomId, randomPrefix } from '../support/random-ids.js';
 import { RedisServer } from '../support/redis-server.js';
 import type { Answer } from '../support/timed-fetch.js';
@@ -90,14 +90,7 @@ describe('T9 restart with a large AOF (LOADING)', () => {
     const firstOk = firstAfter(answers, restartAt, (a) => a.status >= 200 && a.status < 300) ?? Infinity;
     const finals = await finalStates(api.url, ids);
     const summary = history.check(finals, 1);
-    const client = new Redis({ port: redis.port, host: '127.0.0.1', lazyConnect: true });
-    let untimed: string[];
-    try {
-      await client.connect();
-      untimed = await keysWithoutTtl(client, prefix);
-    } finally {
-      client.disconnect();
-    }
+    const untimed = await keysWithoutTtlAt(redis.port, prefix);
 
     console.log(
       `T9 LOADING: load of ${FILLER_KEYS} keys took ${loadedAt - restartAt} ms; ${loading.length} answers meanwhile ` +

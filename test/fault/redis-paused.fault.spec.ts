@@ -11,11 +11,10 @@
  * (an abandoned write that is applied late counts as applied-unknown).
  */
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { Redis } from 'ioredis';
 import { ApiProcess } from '../support/api-process.js';
 import { advanceLoop, createEmpty, during, finalStates, firstAfter, probeLoop, tally } from '../support/advance-workload.js';
 import { History, percentile } from '../support/history.js';
-import { keysWithoutTtl } from '../support/key-ttl.js';
+import { keysWithoutTtlAt } from '../support/key-ttl.js';
 import { randomId, randomPrefix } from '../support/random-ids.js';
 import { RedisServer } from '../support/redis-server.js';
 import type { Answer } from '../support/timed-fetch.js';
@@ -101,14 +100,7 @@ describe.each(faults)('$name', ({ name, stall }) => {
 
     const finals = await finalStates(api.url, ids);
     const summary = history.check(finals, 1);
-    const client = new Redis({ port: redis.port, host: '127.0.0.1', lazyConnect: true });
-    let untimed: string[];
-    try {
-      await client.connect();
-      untimed = await keysWithoutTtl(client, prefix);
-    } finally {
-      client.disconnect();
-    }
+    const untimed = await keysWithoutTtlAt(redis.port, prefix);
 
     console.log(
       `${name}: ${summary.operations} operations, ${summary.acknowledged} acknowledged, ${unknowns} unknown answers, ` +

@@ -186,6 +186,16 @@ async function sentinelView(node: RedisServer): Promise<string> {
   return views.join('; ');
 }
 
+/** A store of each durability mode under load, running for half a second before the fault. */
+async function startLoads(): Promise<{ plain: Load; confirmed: Load }> {
+  const plain = new Load('plain', await openStore('none'));
+  const confirmed = new Load('confirmed', await openStore('replica'));
+  await plain.start();
+  await confirmed.start();
+  await sleep(500);
+  return { plain, confirmed };
+}
+
 function report(label: string, load: Load, summary: Awaited<ReturnType<Load['check']>>, from: number, failoverMs: number): string {
   return (
     `${label} ${load.name}: writes paused ${load.longestGapFrom(from)} ms (failover ${failoverMs} ms); ` +
@@ -195,11 +205,7 @@ function report(label: string, load: Load, summary: Awaited<ReturnType<Load['che
 
 describe('Sentinel failover', () => {
   it('S1–S3: kill -9 of the master — resumes on the promoted replica by itself; replica durability loses no confirmed write; the restarted old master gets nothing', async () => {
-    const plain = new Load('plain', await openStore('none'));
-    const confirmed = new Load('confirmed', await openStore('replica'));
-    await plain.start();
-    await confirmed.start();
-    await sleep(500);
+    const { plain, confirmed } = await startLoads();
 
     const old = await setup.currentMaster();
     const killedAt = Date.now();
@@ -231,11 +237,7 @@ describe('Sentinel failover', () => {
 
   it('S4: planned SENTINEL FAILOVER — resumes by itself; replica durability loses no confirmed write; the loss of durability none is reported', async () => {
     await setup.waitUntilSettled(30_000);
-    const plain = new Load('plain', await openStore('none'));
-    const confirmed = new Load('confirmed', await openStore('replica'));
-    await plain.start();
-    await confirmed.start();
-    await sleep(500);
+    const { plain, confirmed } = await startLoads();
 
     const old = await setup.currentMaster();
     const startedAt = Date.now();

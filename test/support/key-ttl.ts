@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 
 /**
  * Keys under `<prefix>:` that have no TTL (PTTL -1), found with SCAN. Tests only: the store itself never scans.
@@ -17,4 +17,15 @@ export async function keysWithoutTtl(client: Redis, prefix: string): Promise<str
     });
   } while (cursor !== '0');
   return missing;
+}
+
+/** `keysWithoutTtl` over a connection of its own to the Redis on `port` (127.0.0.1), closed afterwards. */
+export async function keysWithoutTtlAt(port: number, prefix: string): Promise<string[]> {
+  const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true });
+  try {
+    await client.connect();
+    return await keysWithoutTtl(client, prefix);
+  } finally {
+    client.disconnect();
+  }
 }

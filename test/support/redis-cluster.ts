@@ -1,6 +1,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { createWorkflowStore, loadWorkflowStoreConfig, type ValidatingWorkflowStore } from '#workflow-store';
 import { freePort } from './free-port.js';
+import { quietLogger } from './quiet-logger.js';
 import { RedisServer } from './redis-server.js';
 
 const run = promisify(execFile);
@@ -67,6 +69,14 @@ export class RedisCluster {
   get seeds(): string {
     return this.servers.map((s) => `127.0.0.1:${s.port}`).join(',');
   }
+  /** A connected store on this cluster (REDIS_CLUSTER_NODES alone), under `prefix`; `env` adds or overrides settings. */
+  async openStore(prefix: string, env: Record<string, string> = {}): Promise<ValidatingWorkflowStore> {
+    const config = { USE_REDIS: 'true', REDIS_CLUSTER_NODES: this.seeds, REDIS_KEY_PREFIX: prefix, WORKFLOW_STATE_TTL: '600', ...env };
+    const store = createWorkflowStore(loadWorkflowStoreConfig(config), quietLogger());
+    await store.connect();
+    return store;
+  }
+
 
   /** Every node as `CLUSTER NODES` on `via` (default: the first running one) describes it. */
   async nodes(via?: RedisServer): Promise<ClusterNodeInfo[]> {
