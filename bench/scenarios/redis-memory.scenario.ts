@@ -37,7 +37,7 @@ export async function redisMemoryScenario(config: BenchConfig, redis: RedisProce
         cursor = nextCursor;
         for (const key of keys) {
           const usage = Number(await client.call('MEMORY', 'USAGE', key, 'SAMPLES', '0'));
-          if (key.includes(':wf:')) {
+          if (key.includes('}:w:')) {
             recordBytes += usage;
             records++;
           } else {

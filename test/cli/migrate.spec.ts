@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import type { ValidatingWorkflowStore, Workflow } from '#workflow-store';
-import { RedisKeys } from '../../libs/workflow-store/src/redis/redis-keys.js';
+import { layoutOf } from '../support/redis-layout.js';
 import { ApiProcess } from '../support/api-process.js';
 import { runCli, startCli } from '../support/cli-process.js';
 import { CLOSED_PORT } from '../support/free-port.js';
@@ -58,7 +58,7 @@ async function expectAllCopied(prefix: string): Promise<void> {
   expect(target.size).toBe(COUNT);
   for (const record of records.live) expect(target.get(record.id)).toEqual(record);
   for (const record of records.expired) expect(target.has(record.id)).toBe(false);
-  const keys = new RedisKeys(prefix);
+  const keys = layoutOf(prefix);
   const sample = records.live.filter((_, i) => i % 97 === 0);
   const pttls = await Promise.all(sample.map((r) => raw.pttl(keys.record(r.id))));
   const now = Date.now();

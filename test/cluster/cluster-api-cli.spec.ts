@@ -8,8 +8,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import calculateSlot from 'cluster-key-slot';
-import { SHARD_TAGS, shardOf } from '../../libs/workflow-store/src/redis/redis-keys.js';
+import { defaultShardOf, slotOfWorkflow } from '../support/redis-layout.js';
+import { DEFAULT_SHARDS } from '../../libs/workflow-store/src/config/workflow-store.config.js';
 import { apiKey, bearer } from '../security/api-keys.js';
 import { ApiProcess } from '../support/api-process.js';
 import { runCli } from '../support/cli-process.js';
@@ -35,15 +35,15 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** 48 ids, three in each of the 16 shards, so every master holds some. */
-const ids = Array.from({ length: 16 }, (_, shard) => {
-  const found: string[] = [];
-  for (let n = 0; found.length < 3; n++) if (shardOf(`c-${n}`) === shard) found.push(`c-${n}`);
-  return found;
-}).flat();
+/** One id in each shard, so every master holds some. */
+const ids = Array.from({ length: DEFAULT_SHARDS }, (_, shard) => {
+  let n = 0;
+  while (defaultShardOf(`c-${n}`) !== shard) n += 1;
+  return `c-${n}`;
+});
 
 function ownerOf(id: string, masters: ClusterNodeInfo[]): ClusterNodeInfo | undefined {
-  const slot = calculateSlot(SHARD_TAGS[shardOf(id)] as string);
+  const slot = slotOfWorkflow(prefix, id);
   return masters.find((m) => m.slots.some(([a, b]) => slot >= a && slot <= b));
 }
 

@@ -9,8 +9,7 @@ import {
   StoreUnavailableError,
   type ValidatingWorkflowStore,
 } from '#workflow-store';
-import calculateSlot from 'cluster-key-slot';
-import { SHARD_TAGS, shardOf } from '../../libs/workflow-store/src/redis/redis-keys.js';
+import { slotOfWorkflow } from '../support/redis-layout.js';
 import { ApiProcess } from '../support/api-process.js';
 import { freePort } from '../support/free-port.js';
 import { History, type FinalState } from '../support/history.js';
@@ -18,9 +17,10 @@ import { randomId, randomPrefix } from '../support/random-ids.js';
 import { RedisCluster, type ClusterNodeInfo } from '../support/redis-cluster.js';
 
 const WRITERS = 8;
+const prefix = randomPrefix();
 
 function ownerOf(id: string, masters: ClusterNodeInfo[]): ClusterNodeInfo | undefined {
-  const slot = calculateSlot(SHARD_TAGS[shardOf(id)] as string);
+  const slot = slotOfWorkflow(prefix, id);
   return masters.find((m) => m.slots.some(([a, b]) => slot >= a && slot <= b));
 }
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -30,7 +30,7 @@ let store: ValidatingWorkflowStore;
 
 beforeAll(async () => {
   cluster = await RedisCluster.start({ masters: 3, replicas: 1 });
-  store = await cluster.openStore(randomPrefix());
+  store = await cluster.openStore(prefix);
 }, 60_000);
 afterAll(async () => {
   await store?.close();

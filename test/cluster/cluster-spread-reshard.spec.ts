@@ -10,8 +10,7 @@ import {
   StoreUnavailableError,
   type ValidatingWorkflowStore,
 } from '#workflow-store';
-import calculateSlot from 'cluster-key-slot';
-import { SHARD_TAGS, shardOf } from '../../libs/workflow-store/src/redis/redis-keys.js';
+import { slotOfWorkflow } from '../support/redis-layout.js';
 import { History, type FinalState } from '../support/history.js';
 import { randomId, randomPrefix } from '../support/random-ids.js';
 import { RedisCluster } from '../support/redis-cluster.js';
@@ -42,12 +41,12 @@ async function inParallel(count: number, parallel: number, task: (i: number) => 
   );
 }
 
-/** Record keys (`<prefix>:{tag}:wf:<id>`) held by one node, counted with SCAN on that node. */
+/** Record keys (`<prefix>:{tag}:w:<id>`) held by one node, counted with SCAN on that node. */
 async function recordKeysOn(server: RedisCluster['servers'][number]): Promise<number> {
   let cursor = '0';
   let count = 0;
   do {
-    const [next, keys] = (await server.command('SCAN', cursor, 'MATCH', `${prefix}:*:wf:*`, 'COUNT', 1000)) as [string, string[]];
+    const [next, keys] = (await server.command('SCAN', cursor, 'MATCH', `${prefix}:*:w:*`, 'COUNT', 1000)) as [string, string[]];
     cursor = next;
     count += keys.length;
   } while (cursor !== '0');
@@ -88,7 +87,7 @@ describe('Redis Cluster: spread and resharding', () => {
 
   it('follows a live reshard of 2 000 slots under load: no CROSSSLOT/MOVED/ASK reaches the caller, no acknowledged write lost', async () => {
     // Half the writers' workflows in shards whose hash tag is among the migrated slots (< 2000), half elsewhere.
-    const migrates = (id: string): boolean => calculateSlot(SHARD_TAGS[shardOf(id)] as string) < 2000;
+    const migrates = (id: string): boolean => slotOfWorkflow(prefix, id) < 2000;
     const ids: string[] = [];
     while (ids.length < WRITERS) {
       const id = randomId('reshard');

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   createWorkflowStore,
   loadWorkflowStoreConfig,
+  IdempotencyKeyReusedError,
   NotFoundError,
   OutcomeUnknownError,
   StoreUnavailableError,
@@ -161,8 +162,9 @@ describe('a write whose reply was lost', () => {
       { operationId: 'op-rmw' },
     );
     expect(retried).toMatchObject({ version: created.version + 2, state: { counter: 2 } });
-    const updatedRetry = await store.update(id, { state: { counter: 99 } }, { operationId: 'op-rmw' });
-    expect(updatedRetry).toMatchObject({ version: created.version + 2, state: { counter: 2 } });
+    // The key belongs to that mutate: another request with it is refused, and changes nothing.
+    await expect(store.update(id, { state: { counter: 99 } }, { operationId: 'op-rmw' })).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
+    expect(await store.get(id)).toMatchObject({ version: created.version + 2, state: { counter: 2 } });
   });
 
   it('create: a retry of a lost create with the same operationId answers the workflow, not AlreadyExistsError', async () => {
@@ -186,8 +188,8 @@ describe('a write whose reply was lost', () => {
     expect(elapsedMs).toBeLessThan(REJECT_WITHIN_MS);
     await untilAnswering();
     expect(await store.get(id)).toBeNull();
-    await expect(store.delete(id, { operationId: 'op-delete' })).resolves.toBeUndefined();
-    await expect(store.delete(id, { operationId: 'op-delete' })).resolves.toBeUndefined();
+    await expect(store.delete(id, { operationId: 'op-delete' })).resolves.toEqual({ id, version: 1 });
+    await expect(store.delete(id, { operationId: 'op-delete' })).resolves.toEqual({ id, version: 1 });
     await expect(store.delete(id)).rejects.toBeInstanceOf(NotFoundError);
   });
 

@@ -1,13 +1,13 @@
 /**
  * Redis keeps nothing that outlives its workflow: every key has a TTL, the sweep leaves index entries only for
- * live workflows, and a prefix whose workflows all expired empties itself with no further call.
+ * live workflows, and a prefix whose workflows all expired empties itself with no further call — but for its format
+ * record (`<prefix>:format`, a few bytes a tenant), which must outlive the data it describes.
  * Redis-only, so it may look at internals (key layout, the sweep).
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { createWorkflowStore, loadWorkflowStoreConfig, type ValidatingWorkflowStore, type Workflow } from '#workflow-store';
 import type { RedisStorageBackend } from '../../libs/workflow-store/src/redis/redis-storage.backend.js';
-import { SHARD_COUNT } from '../../libs/workflow-store/src/redis/redis-keys.js';
 import { quietLogger } from '../support/quiet-logger.js';
 import { randomId, randomPrefix } from '../support/random-ids.js';
 import { RedisServer } from '../support/redis-server.js';
@@ -60,9 +60,9 @@ async function keysUnder(prefix: string): Promise<string[]> {
   return [...keys].sort();
 }
 
-/** PTTL of every key under the prefix (-2: vanished between SCAN and PTTL). */
+/** PTTL of every key under the prefix but its format record (-2: vanished between SCAN and PTTL). */
 async function ttlsUnder(prefix: string): Promise<Map<string, number>> {
-  const keys = await keysUnder(prefix);
+  const keys = (await keysUnder(prefix)).filter((key) => key !== `${prefix}:format`);
   const pipeline = inspector.pipeline();
   for (const key of keys) pipeline.pttl(key);
   const replies = (await pipeline.exec()) ?? [];
@@ -144,8 +144,8 @@ describe('Redis keeps nothing that outlives its workflow', () => {
 
     const allowed = new Set<string>();
     const indexKeys = new Set<string>();
-    for (let shard = 0; shard < SHARD_COUNT; shard++) {
-      const keys = backend.keys.shardIndexes(shard);
+    for (let shard = 0; shard < backend.shards; shard++) {
+      const keys = backend.keys.shard(shard);
       for (const key of [keys.index, keys.expiry, keys.labels]) indexKeys.add(key);
     }
     const recordKeys = new Set<string>();
@@ -153,11 +153,12 @@ describe('Redis keeps nothing that outlives its workflow', () => {
       const keys = backend.keys.forWorkflow(id);
       recordKeys.add(keys.record);
       allowed.add(keys.record);
-      allowed.add(keys.operations);
     }
+    // Remembered idempotency keys of live workflows (`…:k:<id>:<key>`) stay for their window; of others, none.
+    const idempotencyOfLive = (key: string): boolean => [...liveIds].some((id) => key.includes(`}:k:${id}:`));
 
     const ttls = await ttlsUnder(prefix);
-    const unexpected = [...ttls.keys()].filter((key) => !allowed.has(key) && !indexKeys.has(key));
+    const unexpected = [...ttls.keys()].filter((key) => !allowed.has(key) && !indexKeys.has(key) && !idempotencyOfLive(key));
     expect(unexpected).toEqual([]);
     for (const key of recordKeys) expect(ttls.has(key)).toBe(true);
     for (const [key, ttl] of ttls) expect([key, ttl > 0]).toEqual([key, true]);
@@ -172,7 +173,7 @@ describe('Redis keeps nothing that outlives its workflow', () => {
         const members = await inspector.zrange(key, 0, '-1');
         const strangers = members.filter((member) => !liveIds.has(idOfMember(member)));
         expect({ key, strangers }).toEqual({ key, strangers: [] });
-        if (key.endsWith(':idx')) indexEntries += members.length;
+        if (key.endsWith(':i')) indexEntries += members.length;
         else expiryEntries += members.length;
       } else {
         expect(type).toBe('hash');
@@ -181,8 +182,8 @@ describe('Redis keeps nothing that outlives its workflow', () => {
         labelEntries += fields.length;
       }
     }
-    // Each live workflow: three index entries (all, type+status, status), one expiry entry, one labels entry.
-    expect({ indexEntries, expiryEntries, labelEntries }).toEqual({ indexEntries: 15, expiryEntries: 5, labelEntries: 5 });
+    // Each live workflow: four index entries (all, type, type+status, status), one expiry entry, one labels entry.
+    expect({ indexEntries, expiryEntries, labelEntries }).toEqual({ indexEntries: 20, expiryEntries: 5, labelEntries: 5 });
 
     const listed = await store.list({ limit: 1000 });
     expect(listed.items.map((w) => w.id).sort()).toEqual([...liveIds].sort());
@@ -220,7 +221,7 @@ describe('Redis keeps nothing that outlives its workflow', () => {
     expect(count).toBeGreaterThan(50);
     // No further call of the store at all, not even close(), until the check.
     await sleep(lastWrite + 2_500 - Date.now());
-    expect(await keysUnder(prefix)).toEqual([]);
+    expect(await keysUnder(prefix)).toEqual([`${prefix}:format`]);
     await store.close();
   }, 30_000);
 

@@ -12,6 +12,7 @@ import {
   AlreadyExistsError,
   DEFAULT_STATUS,
   DEFAULT_TENANT,
+  IdempotencyKeyReusedError,
   InvalidInputError,
   LABEL_PATTERN,
   NotFoundError,
@@ -25,6 +26,7 @@ import {
   type Workflow,
   type WorkflowPatch,
   type WorkflowStore,
+  replayOf,
   workflowJsonBytes,
   workflowJsonText,
 } from '#workflow-store';
@@ -567,7 +569,7 @@ export function describeWorkflowStoreContract(name: string, makeStore: MakeStore
         const type = uniq('del');
         const doomed = await createOne({ type });
         const kept = await createOne({ type });
-        await expect(store.delete(doomed.id)).resolves.toBeUndefined();
+        await expect(store.delete(doomed.id)).resolves.toEqual({ id: doomed.id, version: 1 });
         expect(await store.get(doomed.id)).toBeNull();
         const page = await store.list({ type });
         expect(page.items.map((w) => w.id)).toEqual([kept.id]);
@@ -636,8 +638,15 @@ export function describeWorkflowStoreContract(name: string, makeStore: MakeStore
         expect(seen).toHaveLength(listSize);
         expect(new Set(seen).size).toBe(listSize);
         expect([...seen].sort()).toEqual([...ids].sort());
-        // One type and one status: index order is id order.
-        expect(seen).toEqual([...seen].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+        // Stable: a second walk over the unchanged store gives the same order.
+        const again: string[] = [];
+        cursor = undefined;
+        do {
+          const page = await store.list({ type, limit: 250, ...(cursor === undefined ? {} : { cursor }) });
+          again.push(...page.items.map((w) => w.id));
+          cursor = page.nextCursor ?? undefined;
+        } while (cursor !== undefined);
+        expect(again).toEqual(seen);
 
         const big = await store.list({ type, limit: 1000 });
         expect(big.items).toHaveLength(Math.min(1000, listSize));
@@ -946,30 +955,49 @@ export function describeWorkflowStoreContract(name: string, makeStore: MakeStore
     });
 
     describe('idempotency (operationId)', () => {
-      it('a repeated create is applied once and answers with the current workflow instead of AlreadyExistsError', async () => {
+      it('a repeated create is applied once and answers with the workflow, marked as a replay of what it did', async () => {
         const id = uniq('idem-create');
         const first = await store.create({ id, type: 'contract', state: { n: 1 } }, { operationId: 'op-create' });
+        expect(replayOf(first)).toBeUndefined();
         const repeat = await store.create({ id, type: 'contract', state: { n: 1 } }, { operationId: 'op-create' });
         expect(repeat).toEqual(first);
+        expect(replayOf(repeat)).toEqual({ outcome: 'created', version: 1, changedSince: false });
         const later = await store.save(id, { state: { n: 2 } });
         const repeatAfterWrite = await store.create({ id, type: 'contract', state: { n: 1 } }, { operationId: 'op-create' });
         expect(repeatAfterWrite).toEqual(later);
+        expect(replayOf(repeatAfterWrite)).toEqual({ outcome: 'created', version: 1, changedSince: true });
         expect((await store.get(id))?.version).toBe(2);
         // A different operation on the taken id is still refused.
         await rejectsWith(store.create({ id, type: 'contract', state: {} }, { operationId: 'op-other' }), AlreadyExistsError);
       });
 
-      it('a repeated save, update or touch is applied once; the repeat returns the workflow as it is now', async () => {
+      it('a create without an id takes its id from the key: the retry returns the workflow the first attempt created', async () => {
+        const key = uniq('idem-noid');
+        const first = await store.create({ type: 'contract', state: { n: 1 } }, { operationId: key });
+        expect(first.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+        const retry = await store.create({ type: 'contract', state: { n: 1 } }, { operationId: key });
+        expect(retry).toEqual(first);
+        expect(replayOf(retry)).toEqual({ outcome: 'created', version: 1, changedSince: false });
+        await rejectsWith(store.create({ type: 'contract', state: { n: 2 } }, { operationId: key }), IdempotencyKeyReusedError);
+        const other = await store.create({ type: 'contract', state: { n: 1 } }, { operationId: uniq('idem-noid') });
+        expect(other.id).not.toBe(first.id);
+        expect((await store.get(first.id))?.version).toBe(1);
+      });
+
+      it('a repeated save, update, touch or delete is applied once and answers with the original outcome', async () => {
         const created = await createOne({ state: { n: 0 } });
         const saved = await store.save(created.id, { state: { n: 1 } }, { operationId: 'op-save' });
         expect(saved.version).toBe(2);
-        expect(await store.save(created.id, { state: { n: 1 } }, { operationId: 'op-save' })).toEqual(saved);
+        const savedAgain = await store.save(created.id, { state: { n: 1 } }, { operationId: 'op-save' });
+        expect(savedAgain).toEqual(saved);
+        expect(replayOf(savedAgain)).toEqual({ outcome: 'written', version: 2, changedSince: false });
+        const json = await store.saveJson(created.id, { state: { n: 1 } }, { operationId: 'op-save' });
+        expect(json.workflow.version).toBe(2);
+        expect(replayOf(json)).toEqual({ outcome: 'written', version: 2, changedSince: false });
 
         const updated = await store.update(created.id, { state: { u: 1 } }, { operationId: 'op-update' });
         expect(updated.version).toBe(3);
         expect(await store.update(created.id, { state: { u: 1 } }, { operationId: 'op-update' })).toEqual(updated);
-        // Even with an expectedVersion that is stale by now, a repeat is recognised rather than refused.
-        expect(await store.update(created.id, { state: { u: 1 } }, { operationId: 'op-update', expectedVersion: 2 })).toEqual(updated);
 
         await sleep(10);
         const touched = await store.touch(created.id, { operationId: 'op-touch' });
@@ -977,30 +1005,102 @@ export function describeWorkflowStoreContract(name: string, makeStore: MakeStore
         await sleep(10);
         const touchedAgain = await store.touch(created.id, { operationId: 'op-touch' });
         expect(touchedAgain.expiresAt).toBe(touched.expiresAt);
+        expect(replayOf(touchedAgain)).toEqual({ outcome: 'touched', version: 3, changedSince: false });
 
         const other = await store.save(created.id, { state: { n: 'other' } });
         expect(other.version).toBe(4);
-        expect(await store.save(created.id, { state: { n: 1 } }, { operationId: 'op-save' })).toEqual(other);
-        expect(await store.update(created.id, { state: { u: 1 } }, { operationId: 'op-update' })).toEqual(other);
+        const late = await store.save(created.id, { state: { n: 1 } }, { operationId: 'op-save' });
+        expect(late).toEqual(other);
+        expect(replayOf(late)).toEqual({ outcome: 'written', version: 2, changedSince: true });
+        expect(replayOf(await store.update(created.id, { state: { u: 1 } }, { operationId: 'op-update' }))).toEqual({
+          outcome: 'written',
+          version: 3,
+          changedSince: true,
+        });
         const final = await store.get(created.id);
         expect(final).toEqual(other);
-        expect(final?.state).toEqual({ n: 'other' });
-      });
 
-      it('a repeated delete resolves, and the workflow stays deleted', async () => {
-        const created = await createOne();
-        await store.delete(created.id, { operationId: 'op-delete' });
-        await expect(store.delete(created.id, { operationId: 'op-delete' })).resolves.toBeUndefined();
+        const deleted = await store.delete(created.id, { operationId: 'op-delete' });
+        expect(deleted).toEqual({ id: created.id, version: 4 });
+        const deletedAgain = await store.delete(created.id, { operationId: 'op-delete' });
+        expect(deletedAgain).toEqual({ id: created.id, version: 4 });
+        expect(replayOf(deletedAgain)).toEqual({ outcome: 'deleted', version: 4, changedSince: false });
         expect(await store.get(created.id)).toBeNull();
         await rejectsWith(store.delete(created.id, { operationId: 'op-delete-2' }), NotFoundError);
-        await rejectsWith(store.delete(created.id), NotFoundError);
+        // A replay of a write whose workflow is gone says so instead of inventing one.
+        await rejectsWith(store.save(created.id, { state: { n: 1 } }, { operationId: 'op-save' }), NotFoundError);
       });
 
-      it('operation ids of one workflow do not affect another', async () => {
+      it('a key reused for a different request is refused with IdempotencyKeyReusedError on every write, and nothing changes', async () => {
+        const created = await store.create({ id: uniq('idem-reuse'), type: 'contract', state: { n: 0 } }, { operationId: 'k-create' });
+        const id = created.id;
+        const saved = await store.save(id, { state: { n: 1 } }, { operationId: 'k-save' });
+        const refused: [string, () => Promise<unknown>][] = [
+          ['create, other body', () => store.create({ id, type: 'contract', state: { n: 9 } }, { operationId: 'k-create' })],
+          ['save after create', () => store.save(id, { state: { n: 0 } }, { operationId: 'k-create' })],
+          ['save, other body', () => store.save(id, { state: { n: 2 } }, { operationId: 'k-save' })],
+          ['save, other labels', () => store.save(id, { status: 'x', state: { n: 1 } }, { operationId: 'k-save' })],
+          ['save, stale expectedVersion', () => store.save(id, { state: { n: 1 } }, { operationId: 'k-save', expectedVersion: 1 })],
+          ['saveJson, other body', () => store.saveJson(id, { state: { n: 3 } }, { operationId: 'k-save' })],
+          ['update', () => store.update(id, { state: { n: 1 } }, { operationId: 'k-save' })],
+          ['mutate', () => store.mutate(id, (w) => ({ state: w.state }), { operationId: 'k-save' })],
+          ['touch', () => store.touch(id, { operationId: 'k-save' })],
+          ['delete', () => store.delete(id, { operationId: 'k-save' })],
+          ['delete with If-Match', () => store.delete(id, { operationId: 'k-save', expectedVersion: 2 })],
+        ];
+        for (const [what, call] of refused) {
+          const error = await rejectsWith(call(), IdempotencyKeyReusedError);
+          expect([what, error.code]).toEqual([what, 'idempotency-key-reused']);
+        }
+        expect(await store.get(id)).toEqual(saved);
+      });
+
+      it('keys of one workflow do not affect another', async () => {
         const a = await createOne();
         const b = await createOne();
         expect((await store.update(a.id, { state: { x: 1 } }, { operationId: 'shared-op' })).version).toBe(2);
-        expect((await store.update(b.id, { state: { x: 1 } }, { operationId: 'shared-op' })).version).toBe(2);
+        expect((await store.update(b.id, { state: { x: 2 } }, { operationId: 'shared-op' })).version).toBe(2);
+      });
+
+      it('a retry after 10 000 other keyed writes to the same workflow is still not applied again', async () => {
+        const created = await createOne({ state: { n: -1 } });
+        const first = await store.update(created.id, { state: { first: true } }, { operationId: 'k-first' });
+        for (let start = 0; start < 10_000; start += 250) {
+          await Promise.all(
+            Array.from({ length: 250 }, (_, i) => store.save(created.id, { state: { n: start + i } }, { operationId: `k-${start + i}` })),
+          );
+        }
+        const version = first.version + 10_000;
+        expect((await store.get(created.id))?.version).toBe(version);
+        const retry = await store.update(created.id, { state: { first: true } }, { operationId: 'k-first' });
+        expect(retry.version).toBe(version);
+        expect(replayOf(retry)).toEqual({ outcome: 'written', version: first.version, changedSince: true });
+        const retrySave = await store.save(created.id, { state: { n: 0 } }, { operationId: 'k-0' });
+        expect(retrySave.version).toBe(version);
+        expect((await store.get(created.id))?.version).toBe(version);
+      }, 120_000);
+
+      it('remembers a key for IDEMPOTENCY_TTL: after the window the same request is applied again', async () => {
+        const short = await makeStore({ IDEMPOTENCY_TTL: '1' });
+        try {
+          const created = await short.create({ id: uniq('idem-ttl'), type: 'contract', state: {} });
+          expect((await short.save(created.id, { state: { a: 1 } }, { operationId: 'k-window' })).version).toBe(2);
+          expect((await short.save(created.id, { state: { a: 1 } }, { operationId: 'k-window' })).version).toBe(2);
+          await sleep(1_100);
+          const again = await short.save(created.id, { state: { a: 1 } }, { operationId: 'k-window' });
+          expect(again.version).toBe(3);
+          expect(replayOf(again)).toBeUndefined();
+        } finally {
+          await short.close();
+        }
+      });
+
+      it('never remembers a key longer than its workflow lives', async () => {
+        const created = await store.create({ id: uniq('idem-life'), type: 'contract', state: {}, ttlSeconds: 1 }, { operationId: 'k-life' });
+        await sleep(1_100);
+        const again = await store.create({ id: created.id, type: 'contract', state: {}, ttlSeconds: 1 }, { operationId: 'k-life' });
+        expect(replayOf(again)).toBeUndefined();
+        expect(again.createdAt).not.toBe(created.createdAt);
       });
     });
 

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { createWorkflowStore, loadWorkflowStoreConfig, type ValidatingWorkflowStore } from '#workflow-store';
 import type { RedisStorageBackend } from '../../libs/workflow-store/src/redis/redis-storage.backend.js';
-import { shardOf } from '../../libs/workflow-store/src/redis/redis-keys.js';
+import { defaultShardOf } from '../support/redis-layout.js';
 import { keysWithoutTtl } from '../support/key-ttl.js';
 import { quietLogger } from '../support/quiet-logger.js';
 import { randomId } from '../support/random-ids.js';
@@ -119,7 +119,7 @@ describe('redis.conf loaded by redis-server, the store running as its service us
     expect(await store.restore(restored)).toBe('written');
     // In a's shard, so the shard's index keys outlive it (alone, they would expire with it and leave nothing to sweep).
     let shortId = randomId('short');
-    while (shardOf(shortId) !== shardOf(a.id)) shortId = randomId('short');
+    while (defaultShardOf(shortId) !== defaultShardOf(a.id)) shortId = randomId('short');
     await store.create({ id: shortId, type, state: {}, ttlSeconds: 1 });
     await new Promise((resolve) => setTimeout(resolve, 1100));
     expect(await backend.purgeExpired()).toBeGreaterThanOrEqual(1);

@@ -74,18 +74,20 @@ describe('T6 reconnect storm', () => {
         `${JSON.stringify(tally(answers))}`,
     );
 
-    // On a failure, show what led to it: the workflow's last events and the operation log Redis keeps.
+    // On a failure, show what led to it: the workflow's last events and the idempotency keys Redis remembers.
     const suspects = new Set([
       ...summary.violations.map((v) => /^H\d (\S+):/.exec(v)?.[1] ?? ''),
       ...answers.filter((a) => a.status >= 400 && a.status !== 503).map((a) => a.path.split('/')[2] ?? ''),
     ]);
     for (const id of [...suspects].filter(Boolean)) {
-      const [, [opsKey]] = await killer.scan('0', 'MATCH', `${prefix}:*:ops:${id}`, 'COUNT', 100000);
+      const [, keyNames] = await killer.scan('0', 'MATCH', `${prefix}:*:k:${id}:*`, 'COUNT', 100000);
+      const remembered: [string, string | null][] = [];
+      for (const name of keyNames.slice(0, 20)) remembered.push([name, await killer.get(name)]);
       console.log(
         `T6 ${id}: ${summary.violations.filter((v) => v.includes(id)).join('; ')}\n` +
           `answers: ${JSON.stringify(answers.filter((a) => a.path.includes(id) && a.status !== 200 && a.status !== 503).map((a) => [a.method, a.status, a.body]))}\n` +
           `last writes: ${JSON.stringify(history.writes.filter((w) => w.id === id).slice(-12).map((w) => [w.op, w.outcome, w.version, w.start % 100000, w.end % 100000]))}\n` +
-          `ops log: ${opsKey ? await killer.get(opsKey) : 'none'}`,
+          `remembered keys: ${JSON.stringify(remembered)}`,
       );
     }
 

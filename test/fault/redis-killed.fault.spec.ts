@@ -72,7 +72,7 @@ describe('T1 kill -9 of Redis under writers, restart with AOF', () => {
       await client.connect();
       for (const id of ids) {
         const read = (await (await fetch(`${api.url}/workflows/${id}`)).json()) as { expiresAt: string };
-        const [, [key]] = await client.scan('0', 'MATCH', `${prefix}:*:wf:${id}`, 'COUNT', 100000);
+        const [, [key]] = await client.scan('0', 'MATCH', `${prefix}:*:w:${id}`, 'COUNT', 100000);
         const pttl = await client.pttl(key as string);
         worstTtlDriftMs = Math.max(worstTtlDriftMs, Math.abs(Date.parse(read.expiresAt) - Date.now() - pttl));
       }

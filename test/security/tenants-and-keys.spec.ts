@@ -106,9 +106,10 @@ describe('tenants', () => {
       keys.push(...batch);
       cursor = next;
     } while (cursor !== '0');
-    const workflowKeys = keys.filter((key) => /:wf:/.test(key));
+    const workflowKeys = keys.filter((key) => /\}:w:/.test(key));
     expect(workflowKeys.length).toBeGreaterThan(0);
-    for (const key of workflowKeys) expect(key).toMatch(new RegExp(`^${prefix}:(acme|globex):\\{[^}]+\\}:wf:`));
+    // The tenant is in the hash tag: `<prefix>:{<tenant>:<shards>:<shard>:<suffix>}:w:<id>`.
+    for (const key of workflowKeys) expect(key).toMatch(new RegExp(`^${prefix}:\\{(acme|globex):\\d+:\\d+:[A-Za-z0-9_-]{3}\\}:w:`));
   });
 });
 

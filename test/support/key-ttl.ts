@@ -2,7 +2,8 @@ import { Redis } from 'ioredis';
 
 /**
  * Keys under `<prefix>:` that have no TTL (PTTL -1), found with SCAN. Tests only: the store itself never scans.
- * The store promises every key it writes expires, index keys included.
+ * The store promises every key it writes expires, index keys included — except the one format record per prefix
+ * (`<prefix>:format`), which must outlive the data it describes.
  */
 export async function keysWithoutTtl(client: Redis, prefix: string): Promise<string[]> {
   const missing: string[] = [];
@@ -13,7 +14,7 @@ export async function keysWithoutTtl(client: Redis, prefix: string): Promise<str
     if (keys.length === 0) continue;
     const ttls = await Promise.all(keys.map((key) => client.pttl(key)));
     ttls.forEach((ttl, i) => {
-      if (ttl === -1) missing.push(keys[i] as string);
+      if (ttl === -1 && keys[i] !== `${prefix}:format`) missing.push(keys[i] as string);
     });
   } while (cursor !== '0');
   return missing;

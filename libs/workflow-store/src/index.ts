@@ -20,6 +20,7 @@ export {
 } from './workflow.schema.js';
 export { restoreRecordSchema } from './shared/restore-record.schema.js';
 export { applyMergePatch } from './shared/merge-patch.js';
+export { replayOf } from './shared/idempotency.js';
 export type { StoreLogger } from './shared/store-logger.js';
 export { ValidatingWorkflowStore } from './shared/validating-workflow-store.js';
 export { createWorkflowStore } from './create-workflow-store.js';

@@ -1,6 +1,7 @@
 import type {
   CreateInput,
   DeleteOptions,
+  DeleteResult,
   ListPage,
   ListQuery,
   MutateOptions,
@@ -80,16 +81,20 @@ export abstract class WorkflowStore {
   abstract mutate(id: string, fn: (current: Workflow) => MutateResult | Promise<MutateResult>, options?: MutateOptions): Promise<Workflow>;
 
   /**
-   * Deletes the workflow and its index entries.
+   * Deletes the workflow and its index entries; answers with the version deleted.
    * @throws NotFoundError if it does not exist. @throws VersionConflictError on a stale `expectedVersion`.
    */
-  abstract delete(id: string, options?: DeleteOptions): Promise<void>;
+  abstract delete(id: string, options?: DeleteOptions): Promise<DeleteResult>;
 
   /**
-   * One page of live workflows, optionally filtered by `type` and/or `status`. Order is stable (by index key)
-   * and a full walk returns every workflow that lives through it exactly once. The cost of a page grows with
-   * `limit`, never with the number of stored workflows.
-   * @throws InvalidInputError on a malformed cursor or one from a different filter.
+   * One page of live workflows, optionally filtered by `type` and/or `status`. A full walk (following `nextCursor`
+   * until it is null) returns every workflow that exists and matches the filter for the whole walk exactly once,
+   * while others are created, deleted, expire or change labels; a workflow whose labels change during the walk
+   * appears at most once. Order: Redis walks shard by shard (REDIS_SHARDS), by id within a shard (filtered walks:
+   * by id within the filter); memory walks by id. A page may hold fewer than `limit` workflows (even none) while
+   * `nextCursor` is not null: only a null cursor ends the walk. The cost of a page grows with `limit` and the
+   * number of empty shards it passes, never with the number of stored workflows.
+   * @throws InvalidInputError on a malformed cursor or one from a different filter or shard count.
    */
   abstract list(query?: ListQuery): Promise<ListPage>;
 
@@ -102,15 +107,16 @@ export abstract class WorkflowStore {
 
   /**
    * Writes a complete record as it is (id, version, timestamps and remaining TTL kept): used by snapshot load,
-   * import and migration. Never overwrites a stored workflow whose version is equal (`skipped-same`, so a repeated
+   * import and migration. Its `expiresAt` may be at most `WORKFLOW_MAX_TTL` from now (`InvalidInputError`). Never overwrites a stored workflow whose version is equal (`skipped-same`, so a repeated
    * import copies nothing) or higher (`skipped-newer`), and skips a record that has already expired
    * (`skipped-expired`).
    */
   abstract restore(record: Workflow): Promise<RestoreOutcome>;
 
   /**
-   * How many live workflows are stored right now. A moment's figure (for progress totals and export headers):
-   * workflows written or expiring meanwhile change it. On Redis it costs one command per shard, whatever the size.
+   * How many live workflows are stored right now, by the backend's clock. A moment's figure (for progress totals
+   * and export headers): workflows written or expiring meanwhile change it. On Redis it costs one command per
+   * shard, whatever the size.
    */
   abstract count(): Promise<number>;
 

@@ -53,10 +53,34 @@ export interface WorkflowPatch {
 /** Options shared by every write. */
 export interface WriteOptions {
   /**
-   * Caller-chosen id of this write (`[A-Za-z0-9_.~-]`, 1–128 chars). A write re-sent with the same id
-   * (after a timeout or a lost reply) is applied at most once; the repeat returns the workflow as it is now.
+   * Caller-chosen idempotency key of this write (`[A-Za-z0-9_.~-]`, 1–128 chars), scoped to the workflow it targets.
+   * A write re-sent with the same key and the same request (kind, id, content, expected version) within
+   * `IDEMPOTENCY_TTL` — and while the workflow lives — is applied at most once: the repeat answers with the original
+   * outcome (`replayOf()` on the result says so). The same key with a different request throws
+   * `IdempotencyKeyReusedError` and writes nothing. A `create` without an id derives the id from the key, so its
+   * retry finds the workflow the first attempt created.
    */
   operationId?: string;
+}
+
+/** What a write that was a repeat of an earlier one (same idempotency key and request) did the first time. */
+export interface ReplayInfo {
+  /** `created`: the write created the workflow (HTTP 201); `written`, `touched`, `deleted`: what it did otherwise. */
+  outcome: 'created' | 'written' | 'touched' | 'deleted';
+  /** The version the original write produced (for a delete: the version it deleted). */
+  version: number;
+  /**
+   * True when the workflow returned is not the one the original write left: it was written since (the result is
+   * the current workflow, at a higher version) or it no longer exists.
+   */
+  changedSince: boolean;
+}
+
+/** What `delete` did. */
+export interface DeleteResult {
+  id: string;
+  /** The version that was deleted. */
+  version: number;
 }
 
 export interface SaveOptions extends WriteOptions {

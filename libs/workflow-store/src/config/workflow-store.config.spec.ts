@@ -6,7 +6,7 @@ describe('loadWorkflowStoreConfig', () => {
   it('gives the memory backend and documented defaults with an empty environment', () => {
     const options = loadWorkflowStoreConfig({});
     expect(options.backend).toBe('memory');
-    expect(options.limits).toEqual({ defaultTtlSeconds: 86_400, maxTtlSeconds: 2_592_000, maxStateBytes: 1_048_576 });
+    expect(options.limits).toEqual({ defaultTtlSeconds: 86_400, maxTtlSeconds: 2_592_000, maxStateBytes: 1_048_576, idempotencyTtlSeconds: 86_400 });
     expect(options.redis).toMatchObject({
       url: 'redis://127.0.0.1:6379',
       db: 0,
@@ -16,6 +16,24 @@ describe('loadWorkflowStoreConfig', () => {
       persistenceCheck: 'warn',
       purgeIntervalMs: 60_000,
     });
+  });
+
+  it('refuses a database in REDIS_URL outside 0-15 or not a number, naming the variable, and accepts 0-15', () => {
+    for (const url of ['redis://host:6379/99', 'redis://host:6379/abc', 'redis://host:6379/16', 'redis://u:p@host:6379/-1']) {
+      expect(() => loadWorkflowStoreConfig({ USE_REDIS: 'true', REDIS_URL: url })).toThrow(/REDIS_URL: must name a database between 0 and 15/);
+    }
+    for (const [url, db] of [['redis://host:6379/15', 15], ['redis://host:6379/', 0], ['redis://host', 0], ['rediss://u:p%2Fq@host:6379/2', 2]] as const) {
+      expect(loadWorkflowStoreConfig({ USE_REDIS: 'true', REDIS_URL: url }).redis.db).toBe(db);
+    }
+  });
+
+  it('bounds REDIS_SHARDS (1-16384, default 64) and IDEMPOTENCY_TTL (1 s - 365 d, default 86400)', () => {
+    expect(loadWorkflowStoreConfig({}).redis.shards).toBe(64);
+    expect(loadWorkflowStoreConfig({ REDIS_SHARDS: '4096' }).redis.shards).toBe(4096);
+    expect(() => loadWorkflowStoreConfig({ REDIS_SHARDS: '0' })).toThrow(/REDIS_SHARDS: must be at least 1/);
+    expect(() => loadWorkflowStoreConfig({ REDIS_SHARDS: '16385' })).toThrow(/REDIS_SHARDS: must be at most 16384/);
+    expect(loadWorkflowStoreConfig({ IDEMPOTENCY_TTL: '60' }).limits.idempotencyTtlSeconds).toBe(60);
+    expect(() => loadWorkflowStoreConfig({ IDEMPOTENCY_TTL: '0' })).toThrow(/IDEMPOTENCY_TTL/);
   });
 
   it('switches to Redis with USE_REDIS=true and reads the db from the URL', () => {

@@ -1,9 +1,16 @@
 import { z } from 'zod';
 import { InvalidConfigError } from '../errors/invalid-config.error.js';
 import { tlsOptionsFrom } from './tls-files.js';
+import { MAX_SHARDS } from '../redis/redis-keys.js';
 import type { RedisTlsOptions, WorkflowStoreOptions } from './workflow-store.options.js';
 
 const DAY = 86_400;
+/**
+ * Default REDIS_SHARDS. 64 spreads a tenant over up to 64 masters and keeps each shard's index at 1/64 of the
+ * tenant; list pages and writes cost the same at 16 and 1024 shards (BENCHMARKS.md), while count() and the expiry
+ * sweep cost one command per shard.
+ */
+export const DEFAULT_SHARDS = 64;
 
 /** An integer env variable within bounds; the message states the bounds so a bad value is fixed at once. */
 function intVar(min: number, max: number, unit: string) {
@@ -44,6 +51,7 @@ const envObject = z.object({
     REDIS_URL: z
       .string()
       .regex(/^rediss?:\/\/\S+$/, 'must be a redis:// or rediss:// URL')
+      .refine((url) => dbPathValid(url), 'must name a database between 0 and 15 after the host, if any (redis://host:6379/2)')
       .default('redis://127.0.0.1:6379'),
     REDIS_USERNAME: z.string().min(1).optional(),
     REDIS_PASSWORD: z.string().min(1).optional(),
@@ -60,6 +68,8 @@ const envObject = z.object({
     REDIS_SOCKET_TIMEOUT: intVar(1, 60, 'seconds').optional(),
     REDIS_PERSISTENCE_CHECK: z.enum(['warn', 'strict', 'off'], { message: 'must be warn, strict or off' }).default('warn'),
     REDIS_PURGE_INTERVAL_MS: intVar(0, 3_600_000, 'ms').default(60_000),
+    REDIS_SHARDS: intVar(1, MAX_SHARDS, 'shards').default(DEFAULT_SHARDS),
+    IDEMPOTENCY_TTL: intVar(1, 365 * DAY, 'seconds').default(DAY),
     WORKFLOW_STATE_TTL: intVar(1, 365 * DAY, 'seconds').default(DAY),
     WORKFLOW_MAX_TTL: intVar(1, 365 * DAY, 'seconds').default(30 * DAY),
     WORKFLOW_MAX_STATE_BYTES: intVar(2, 16 * 1024 * 1024, 'bytes').default(1024 * 1024),
@@ -168,6 +178,7 @@ function toOptions(env: WorkflowStoreEnv, tls: RedisTlsOptions | undefined): Wor
       defaultTtlSeconds: env.WORKFLOW_STATE_TTL,
       maxTtlSeconds: env.WORKFLOW_MAX_TTL,
       maxStateBytes: env.WORKFLOW_MAX_STATE_BYTES,
+      idempotencyTtlSeconds: env.IDEMPOTENCY_TTL,
     },
     redis: {
       url: env.REDIS_URL,
@@ -180,6 +191,7 @@ function toOptions(env: WorkflowStoreEnv, tls: RedisTlsOptions | undefined): Wor
       commandTimeoutMs: commandTimeoutOf(env),
       persistenceCheck: env.REDIS_PERSISTENCE_CHECK,
       purgeIntervalMs: env.REDIS_PURGE_INTERVAL_MS,
+      shards: env.REDIS_SHARDS,
       ...(env.REDIS_CLUSTER_NODES ? { cluster: env.REDIS_CLUSTER_NODES } : {}),
       ...(env.REDIS_SENTINELS && env.REDIS_SENTINEL_NAME
         ? { sentinel: { sentinels: env.REDIS_SENTINELS, name: env.REDIS_SENTINEL_NAME, password: env.REDIS_SENTINEL_PASSWORD } }
@@ -202,7 +214,19 @@ function withoutCredentials(value: string): string {
   return `${scheme}***${value.slice(at)}`;
 }
 
+/** The path of a Redis URL: nothing, `/`, or `/<db>` with db 0–15 (ioredis would silently use db 0, or crash on `select NaN`). */
+function dbPathOf(url: string): string {
+  const afterScheme = url.replace(/^rediss?:\/\//, '');
+  const slash = afterScheme.indexOf('/', afterScheme.lastIndexOf('@') + 1);
+  return slash < 0 ? '' : afterScheme.slice(slash + 1).replace(/[?#].*$/, '');
+}
+
+function dbPathValid(url: string): boolean {
+  const path = dbPathOf(url);
+  return path === '' || (/^\d{1,2}$/.test(path) && Number(path) <= 15);
+}
+
 function dbFromUrl(url: string): number {
-  const match = /^rediss?:\/\/[^/]+\/(\d+)/.exec(url);
-  return match?.[1] ? Number(match[1]) : 0;
+  const path = dbPathOf(url);
+  return path === '' ? 0 : Number(path);
 }

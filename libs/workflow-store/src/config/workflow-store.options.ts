@@ -40,6 +40,13 @@ export interface RedisOptions {
   persistenceCheck: PersistenceCheckMode;
   /** How often stale index entries of expired workflows are swept (0 = only as a side effect of writes). */
   purgeIntervalMs: number;
+  /** Shards per tenant (REDIS_SHARDS), 1–16384: part of the storage format, recorded per tenant and checked. */
+  shards: number;
+  /**
+   * `enforce` (default): refuse to start (or to serve a tenant) when the data found is in another format or shard
+   * count. `off`: only for the upgrade command, which reads and writes across formats on purpose.
+   */
+  formatCheck?: 'enforce' | 'off';
 }
 
 export interface LimitsOptions {
@@ -49,6 +56,8 @@ export interface LimitsOptions {
   maxTtlSeconds: number;
   /** Largest state, in bytes of its JSON. */
   maxStateBytes: number;
+  /** How long an idempotency key (operation id) is remembered, in seconds (never longer than its workflow lives). */
+  idempotencyTtlSeconds: number;
 }
 
 /** Everything the store needs, already validated. Build it with `loadWorkflowStoreConfig(env)` or by hand. */

@@ -9,3 +9,5 @@ export { OutcomeUnknownError } from './outcome-unknown.error.js';
 export { StorageFullError } from './storage-full.error.js';
 export { InvalidConfigError } from './invalid-config.error.js';
 export { InvalidFileError } from './invalid-file.error.js';
+export { IdempotencyKeyReusedError } from './idempotency-key-reused.error.js';
+export { StorageFormatError } from './storage-format.error.js';

@@ -10,6 +10,8 @@ export type WorkflowStoreErrorCode =
   | 'storage-full'
   | 'invalid-config'
   | 'invalid-file'
+  | 'idempotency-key-reused'
+  | 'storage-format'
   | 'internal';
 
 /** Base class of every error the store throws on purpose. */

@@ -4,20 +4,27 @@ import { NotFoundError } from '../errors/not-found.error.js';
 import { StoreUnavailableError } from '../errors/store-unavailable.error.js';
 import { VersionConflictError } from '../errors/version-conflict.error.js';
 import type { LimitsOptions, WorkflowStoreOptions } from '../config/workflow-store.options.js';
-import { filterOf, indexKey, rangeOf, type ListRange } from '../shared/list-order.js';
-import type { ListSlice, NewRecord, RecordWrite, StorageBackend, WriteReply } from '../shared/storage-backend.js';
+import { IdempotencyKeyReusedError } from '../errors/idempotency-key-reused.error.js';
+import { outcomeOf, type Idempotency, type OutcomeCode } from '../shared/idempotency.js';
+import { indexKey, kindOf, type ListRange } from '../shared/list-order.js';
+import type { DeleteReply, ListSlice, NewRecord, RecordWrite, StorageBackend, StoredReplay, WriteReply } from '../shared/storage-backend.js';
 import type { StoreLogger } from '../shared/store-logger.js';
 import { DEFAULT_STATUS, DEFAULT_TYPE } from '../workflow.schema.js';
 import type { JsonObject, RestoreOutcome, Workflow } from '../workflow.types.js';
 import type { StoredWorkflowBytes, StoredWorkflowJson } from '../workflow-json.js';
 import { readSnapshot, writeSnapshot, type SnapshotEntry } from './memory-snapshot.js';
 
-/** Operation ids remembered per workflow, like the Redis backend's log. */
-const MAX_OPERATIONS = 32;
-
 interface Entry {
   workflow: Workflow;
   expiresAtMs: number;
+}
+
+/** A remembered idempotency key, as the Redis scripts keep it: fingerprint, outcome, version, and until when. */
+interface RememberedKey {
+  fingerprint: string;
+  outcome: OutcomeCode;
+  version: number;
+  untilMs: number;
 }
 
 /**
@@ -28,8 +35,12 @@ interface Entry {
 export class MemoryStorageBackend implements StorageBackend {
   // useClones off: node-cache's clone is slow and we copy ourselves, exactly once each way.
   private readonly records = new NodeCache({ useClones: false, stdTTL: 0, checkperiod: 60 });
-  /** Operation logs outlive a delete (until the workflow's TTL) so a repeated delete or create is recognised. */
-  private readonly operations = new NodeCache({ useClones: false, stdTTL: 0, checkperiod: 60 });
+  /**
+   * Remembered idempotency keys by `id NUL key`, each for the window or until its workflow expires, whichever is
+   * first (exactly the Redis scripts' rule); a delete's key outlives the workflow until it would have expired.
+   */
+  private readonly keys = new NodeCache({ useClones: false, stdTTL: 0, checkperiod: 60 });
+  readonly shards = 1;
   private closed = false;
   /** A store whose snapshot could not be loaded must never write over that file at close. */
   private snapshotLoaded = false;
@@ -67,19 +78,21 @@ export class MemoryStorageBackend implements StorageBackend {
     this.logger.log(`memory backend loaded ${loaded} of ${entries.length} workflows from ${path} (the rest had expired)`);
   }
 
-  async create(record: NewRecord, operationId: string | undefined): Promise<WriteReply> {
+  async create(record: NewRecord, idempotency: Idempotency | undefined): Promise<WriteReply> {
     this.assertOpen();
-    if (this.seen(record.id, operationId)) return { kind: 'replayed' };
+    const replay = this.replayOf(record.id, idempotency);
+    if (replay) return { kind: 'replayed', replay };
     const existing = this.entry(record.id);
     if (existing) throw new AlreadyExistsError(record.id, existing.workflow.version);
     const now = Date.now();
     const workflow = this.build(record.id, 1, record.type, record.status, record.stateJson, record.ttlSeconds, now, now);
-    return this.commit(workflow, operationId);
+    return this.commit(workflow, idempotency);
   }
 
-  async save(write: RecordWrite, expectedVersion: number | undefined, operationId: string | undefined): Promise<WriteReply> {
+  async save(write: RecordWrite, expectedVersion: number | undefined, idempotency: Idempotency | undefined): Promise<WriteReply> {
     this.assertOpen();
-    if (this.seen(write.id, operationId)) return { kind: 'replayed' };
+    const replay = this.replayOf(write.id, idempotency);
+    if (replay) return { kind: 'replayed', replay };
     const existing = this.entry(write.id)?.workflow;
     if (expectedVersion !== undefined) {
       if (!existing) throw new NotFoundError(write.id);
@@ -96,7 +109,7 @@ export class MemoryStorageBackend implements StorageBackend {
       existing ? Date.parse(existing.createdAt) : now,
       now,
     );
-    return this.commit(workflow, operationId);
+    return this.commit(workflow, idempotency);
   }
 
   async get(id: string): Promise<Workflow | null> {
@@ -118,52 +131,57 @@ export class MemoryStorageBackend implements StorageBackend {
     return stored && { workflow: stored.workflow, stateBytes: Buffer.from(stored.stateJson) };
   }
 
-  async getForWrite(id: string, operationId: string | undefined): Promise<{ workflow: Workflow | null; replayed: boolean }> {
-    return { workflow: await this.get(id), replayed: this.seen(id, operationId) };
+  async getForWrite(id: string, idempotency: Idempotency | undefined): Promise<{ workflow: Workflow | null; replay?: StoredReplay }> {
+    this.assertOpen();
+    const replay = this.replayOf(id, idempotency);
+    return { workflow: await this.get(id), ...(replay ? { replay } : {}) };
   }
 
-  async delete(id: string, expectedVersion: number | undefined, operationId: string | undefined): Promise<'deleted' | 'replayed'> {
+  async delete(id: string, expectedVersion: number | undefined, idempotency: Idempotency | undefined): Promise<DeleteReply> {
     this.assertOpen();
-    if (this.seen(id, operationId)) return 'replayed';
+    const replay = this.replayOf(id, idempotency);
+    if (replay) return { kind: 'replayed', replay };
     const entry = this.entry(id);
     if (!entry) throw new NotFoundError(id);
-    if (expectedVersion !== undefined && entry.workflow.version !== expectedVersion) {
-      throw new VersionConflictError(id, expectedVersion, entry.workflow.version);
-    }
+    const { version } = entry.workflow;
+    if (expectedVersion !== undefined && version !== expectedVersion) throw new VersionConflictError(id, expectedVersion, version);
     this.records.del(id);
-    this.remember(id, operationId, entry.expiresAtMs);
-    return 'deleted';
+    this.remember(id, idempotency, 'D', version, entry.expiresAtMs);
+    return { kind: 'deleted', version };
   }
 
-  async touch(id: string, ttlSeconds: number | undefined, operationId: string | undefined): Promise<WriteReply> {
+  async touch(id: string, ttlSeconds: number | undefined, idempotency: Idempotency | undefined): Promise<WriteReply> {
     this.assertOpen();
-    if (this.seen(id, operationId)) return { kind: 'replayed' };
+    const replay = this.replayOf(id, idempotency);
+    if (replay) return { kind: 'replayed', replay };
     const entry = this.entry(id);
     if (!entry) throw new NotFoundError(id);
     const ttl = ttlSeconds ?? entry.workflow.ttlSeconds;
     const expiresAtMs = Date.now() + ttl * 1000;
     const workflow = { ...entry.workflow, ttlSeconds: ttl, expiresAt: new Date(expiresAtMs).toISOString() };
     this.put(workflow, expiresAtMs);
-    this.remember(id, operationId, expiresAtMs);
+    this.remember(id, idempotency, 'T', workflow.version, expiresAtMs);
     return { kind: 'applied', workflow: structuredClone(workflow) };
   }
 
+  /** One shard: every matching entry after the position, sorted by index key (a scan: O(n) per page). */
   async listSlice(range: ListRange, limit: number): Promise<ListSlice> {
     this.assertOpen();
-    const { kind } = rangeOf(filterOf(range.prefix));
+    const kind = kindOf(range.prefix);
+    const after = range.position?.after;
     const matches: { key: string; workflow: Workflow }[] = [];
     for (const id of this.records.keys()) {
       const workflow = this.entry(id)?.workflow;
       if (!workflow) continue;
       const key = indexKey(kind, workflow);
-      if (key.startsWith(range.prefix) && (range.after === undefined || key > range.after)) matches.push({ key, workflow });
+      if (key.startsWith(range.prefix) && (after === undefined || key > after)) matches.push({ key, workflow });
     }
     matches.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     const page = matches.slice(0, limit);
+    const lastKey = page.at(-1)?.key;
     return {
       items: page.map((m) => structuredClone(m.workflow)),
-      lastKey: page.at(-1)?.key ?? null,
-      more: matches.length > limit,
+      next: matches.length > limit && lastKey !== undefined ? { shard: 0, after: lastKey } : null,
     };
   }
 
@@ -199,7 +217,7 @@ export class MemoryStorageBackend implements StorageBackend {
     for (const holder of [this, ...this.views.values()]) {
       holder.closed = true;
       holder.records.close();
-      holder.operations.close();
+      holder.keys.close();
     }
   }
 
@@ -233,10 +251,10 @@ export class MemoryStorageBackend implements StorageBackend {
     };
   }
 
-  private commit(workflow: Workflow, operationId: string | undefined): WriteReply {
+  private commit(workflow: Workflow, idempotency: Idempotency | undefined): WriteReply {
     const expiresAtMs = Date.parse(workflow.expiresAt);
     this.put(workflow, expiresAtMs);
-    this.remember(workflow.id, operationId, expiresAtMs);
+    this.remember(workflow.id, idempotency, workflow.version === 1 ? 'C' : 'W', workflow.version, expiresAtMs);
     return { kind: 'applied', workflow: structuredClone(workflow) };
   }
 
@@ -255,17 +273,28 @@ export class MemoryStorageBackend implements StorageBackend {
     return entry;
   }
 
-  private seen(id: string, operationId: string | undefined): boolean {
-    if (operationId === undefined) return false;
-    return this.operations.get<Set<string>>(id)?.has(operationId) ?? false;
+  /** The earlier write with this key, when the request is the same; `IdempotencyKeyReusedError` when it is not. */
+  private replayOf(id: string, idempotency: Idempotency | undefined): StoredReplay | undefined {
+    if (!idempotency) return undefined;
+    const remembered = this.keys.get<RememberedKey>(`${id}\u0000${idempotency.key}`);
+    if (!remembered || remembered.untilMs <= Date.now()) return undefined;
+    if (remembered.fingerprint !== idempotency.fingerprint) throw new IdempotencyKeyReusedError(id, idempotency.key);
+    const current = this.entry(id);
+    let stored: StoredReplay['current'] = null;
+    if (current) {
+      const { state, ...workflow } = current.workflow;
+      stored = { workflow, stateJson: JSON.stringify(state) };
+    }
+    return { outcome: outcomeOf(remembered.outcome), version: remembered.version, current: stored };
   }
 
-  private remember(id: string, operationId: string | undefined, expiresAtMs: number): void {
-    if (operationId === undefined) return;
-    const log = this.operations.get<Set<string>>(id) ?? new Set<string>();
-    log.add(operationId);
-    if (log.size > MAX_OPERATIONS) log.delete(log.values().next().value as string);
-    this.operations.set(id, log, Math.max(0.001, (expiresAtMs - Date.now()) / 1000));
+  private remember(id: string, idempotency: Idempotency | undefined, outcome: OutcomeCode, version: number, lifeEndMs: number): void {
+    if (!idempotency) return;
+    const now = Date.now();
+    const untilMs = Math.min(now + this.limits.idempotencyTtlSeconds * 1000, lifeEndMs);
+    if (untilMs <= now) return;
+    const remembered: RememberedKey = { fingerprint: idempotency.fingerprint, outcome, version, untilMs };
+    this.keys.set(`${id}\u0000${idempotency.key}`, remembered, (untilMs - now) / 1000);
   }
 
   private assertOpen(): void {

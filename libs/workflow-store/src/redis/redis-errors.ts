@@ -1,4 +1,5 @@
 import { AlreadyExistsError } from '../errors/already-exists.error.js';
+import { IdempotencyKeyReusedError } from '../errors/idempotency-key-reused.error.js';
 import { NotFoundError } from '../errors/not-found.error.js';
 import { OutcomeUnknownError } from '../errors/outcome-unknown.error.js';
 import { StorageFullError } from '../errors/storage-full.error.js';
@@ -15,10 +16,11 @@ export enum ScriptStatus {
   Missing = -3,
   Expired = -4,
   StoredIsNewer = -5,
+  KeyReused = -6,
 }
 
 /** The one place a script's refusal becomes a typed error. */
-export function scriptRefusal(reply: unknown[], id: string, expectedVersion?: number): WorkflowStoreError {
+export function scriptRefusal(reply: unknown[], id: string, expectedVersion?: number, operationId?: string): WorkflowStoreError {
   const status = Number(reply[0]);
   switch (status) {
     case ScriptStatus.Exists:
@@ -27,6 +29,8 @@ export function scriptRefusal(reply: unknown[], id: string, expectedVersion?: nu
       return new VersionConflictError(id, expectedVersion ?? 0, Number(reply[1]));
     case ScriptStatus.Missing:
       return new NotFoundError(id);
+    case ScriptStatus.KeyReused:
+      return new IdempotencyKeyReusedError(id, operationId ?? '');
     default:
       return new WorkflowStoreError('internal', `unexpected script reply ${JSON.stringify(reply)} for ${id}`);
   }

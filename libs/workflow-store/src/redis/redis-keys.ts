@@ -1,69 +1,147 @@
 import calculateSlot from 'cluster-key-slot';
 
 /**
- * The only place key strings are formed.
+ * The only place key strings of storage format v2 are formed (v1's are in v1-layout.ts, for the upgrade).
  *
- * Workflows are spread over SHARD_COUNT shards, the shard derived from the id. Every key of a shard carries the
- * shard's `{hash tag}`, so each script touches one slot (Redis Cluster) while the shards, and so the workflows,
- * spread over all masters. Tags are chosen so their slots are evenly spaced over 0..16383: with a cluster's
- * usual contiguous slot ranges every master gets a fair share of shards.
+ * A tenant's workflows are spread over `shards` shards (REDIS_SHARDS), the shard derived from the id. Every key of
+ * a shard carries the shard's `{hash tag}`, so each script touches one slot (Redis Cluster). The tag holds the
+ * tenant and the shard count, and a 3-character suffix chosen so the shards' slots are evenly spaced over
+ * 0..16383 starting at an offset derived from the prefix and tenant: with a cluster's contiguous slot ranges every
+ * master gets a fair share of every tenant's shards, whatever the number of masters, and two tenants (or two
+ * prefixes) do not pile onto the same slots.
  *
- * Changing SHARD_COUNT or the tags re-homes every workflow: it is part of the storage format.
+ *   <prefix>:{<tenant>:<shards>:<shard>:<sfx>}:w:<id>         the workflow record (string)
+ *   <prefix>:{…}:k:<id>:<idempotency key>                     one remembered Idempotency-Key (string, own TTL)
+ *   <prefix>:{…}:i / :e / :l                                  the shard's lexicographic index, expiry index, labels
+ *   <prefix>:format                                           the format record: tenant -> format and shard count
+ *
+ * The shard count is part of the tag, so data written with another count never shares a key with this one (the
+ * upgrade command re-shards by copying from one layout to the other).
  */
-export const SHARD_COUNT = 16;
-const SLOTS = 16384;
+export const SLOTS = 16384;
+export const MAX_SHARDS = SLOTS;
+export const FORMAT_VERSION = 2;
 
-function evenlySpacedTag(shard: number): string {
-  for (let n = 0; ; n++) {
-    const tag = `s${shard}.${n}`;
-    if (Math.floor((calculateSlot(tag) * SHARD_COUNT) / SLOTS) === shard) return tag;
+const SUFFIX_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+const SUFFIX_LENGTH = 3;
+const ZEROS = '\u0000'.repeat(SUFFIX_LENGTH);
+
+let suffixBySlot: string[] | undefined;
+
+/**
+ * For each 14-bit value, a 3-character suffix whose slot is that value. Redis' CRC16 (XMODEM, init 0) is linear,
+ * so slot(P + S) = slot(P + "\0\0\0") XOR slot(S) for any P: one table (262 144 CRCs, ~60 ms, built once) gives
+ * every tag its slot exactly, instead of a search per shard that would cost shards² CRCs.
+ */
+function suffixTable(): string[] {
+  if (suffixBySlot) return suffixBySlot;
+  const table = new Array<string>(SLOTS);
+  let filled = 0;
+  for (const a of SUFFIX_ALPHABET) {
+    for (const b of SUFFIX_ALPHABET) {
+      for (const c of SUFFIX_ALPHABET) {
+        const suffix = a + b + c;
+        const slot = calculateSlot(suffix);
+        if (table[slot] === undefined) {
+          table[slot] = suffix;
+          filled += 1;
+        }
+      }
+    }
   }
+  if (filled !== SLOTS) throw new Error(`shard tag suffixes cover ${filled} of ${SLOTS} slots`);
+  suffixBySlot = table;
+  return table;
 }
 
-export const SHARD_TAGS: readonly string[] = Array.from({ length: SHARD_COUNT }, (_, shard) => evenlySpacedTag(shard));
-
-export function shardOf(id: string): number {
-  return calculateSlot(id) % SHARD_COUNT;
+/** The shard of an id: its CRC16 modulo the shard count. */
+export function shardOf(id: string, shards: number): number {
+  return calculateSlot(id) % shards;
 }
 
-/** The five keys every write script takes, in script order. */
+/** The slot shard `shard` of (prefix, tenant) is placed on: evenly spaced from an offset of their own. */
+export function targetSlot(prefix: string, tenant: string, shards: number, shard: number): number {
+  const offset = calculateSlot(`${prefix}:${tenant}`);
+  return (offset + Math.floor((shard * SLOTS) / shards)) % SLOTS;
+}
+
+/** The hash tag (without braces) of one shard of one tenant. */
+export function shardTag(prefix: string, tenant: string, shards: number, shard: number): string {
+  const head = `${tenant}:${shards}:${shard}:`;
+  const want = targetSlot(prefix, tenant, shards, shard);
+  const suffix = suffixTable()[want ^ calculateSlot(head + ZEROS)] as string;
+  return head + suffix;
+}
+
+/** The keys every write script takes, in script order. */
 export interface WorkflowKeys {
   record: string;
-  operations: string;
+  /** The remembered Idempotency-Key of this write, or a placeholder of the shard when the write has none. */
+  idempotency: string;
+  index: string;
+  expiry: string;
+  labels: string;
+}
+
+export interface ShardKeys {
   index: string;
   expiry: string;
   labels: string;
 }
 
 export class RedisKeys {
-  constructor(private readonly prefix: string) {}
+  private readonly bases: string[];
 
-  private shardBase(shard: number): string {
-    return `${this.prefix}:{${SHARD_TAGS[shard]}}`;
+  constructor(
+    readonly prefix: string,
+    readonly tenant: string,
+    readonly shards: number,
+  ) {
+    if (!Number.isInteger(shards) || shards < 1 || shards > MAX_SHARDS) throw new Error(`shard count ${shards} is not 1..${MAX_SHARDS}`);
+    this.bases = Array.from({ length: shards }, (_, shard) => `${prefix}:{${shardTag(prefix, tenant, shards, shard)}}`);
   }
 
-  forWorkflow(id: string): WorkflowKeys {
-    const shard = shardOf(id);
-    const base = this.shardBase(shard);
-    return { record: `${base}:wf:${id}`, operations: `${base}:ops:${id}`, ...this.shardIndexes(shard) };
+  shardOf(id: string): number {
+    return shardOf(id, this.shards);
+  }
+
+  private base(shard: number): string {
+    return this.bases[shard] as string;
+  }
+
+  forWorkflow(id: string, idempotencyKey?: string): WorkflowKeys {
+    const shard = this.shardOf(id);
+    const base = this.base(shard);
+    return {
+      record: `${base}:w:${id}`,
+      idempotency: idempotencyKey === undefined ? `${base}:k` : `${base}:k:${id}:${idempotencyKey}`,
+      ...this.shard(shard),
+    };
   }
 
   /** The keys of one shard's indexes: lexicographic index, expiry index, labels per id. */
-  shardIndexes(shard: number): Pick<WorkflowKeys, 'index' | 'expiry' | 'labels'> {
-    const base = this.shardBase(shard);
-    return { index: `${base}:idx`, expiry: `${base}:exp`, labels: `${base}:lbl` };
+  shard(shard: number): ShardKeys {
+    const base = this.base(shard);
+    return { index: `${base}:i`, expiry: `${base}:e`, labels: `${base}:l` };
   }
 
-  /**
-   * A scratch key of the id's shard (short TTL) that REDIS_DURABILITY=replica writes before WAIT when a retried
-   * operation was already applied, so that WAIT also covers that earlier write.
-   */
+  /** A scratch key of the id's shard (short TTL) that REDIS_DURABILITY=replica writes before WAIT to confirm a replay. */
   replicaAck(id: string): string {
-    return `${this.shardBase(shardOf(id))}:ack`;
+    return `${this.base(this.shardOf(id))}:ack`;
   }
 
   /** Record key of an id (used by reads). */
   record(id: string): string {
-    return `${this.shardBase(shardOf(id))}:wf:${id}`;
+    return `${this.base(this.shardOf(id))}:w:${id}`;
   }
+
+  /** The hash tag of a shard, for tests and tools that place or move slots. */
+  tag(shard: number): string {
+    return shardTag(this.prefix, this.tenant, this.shards, shard);
+  }
+}
+
+/** The format record of a prefix: one hash, a field per tenant. It has no TTL: it must outlive the data it describes. */
+export function formatKey(prefix: string): string {
+  return `${prefix}:format`;
 }

@@ -4,7 +4,7 @@ import type { StoreRedisClient } from './redis-client.types.js';
 export type ScriptName = keyof typeof luaScripts;
 
 /** Script commands are defined under a versioned name, so two library versions sharing a server cannot collide. */
-const SCRIPT_VERSION = 'v1';
+const SCRIPT_VERSION = 'v2';
 
 export function commandName(name: ScriptName): string {
   return `wfs_${name}_${SCRIPT_VERSION}`;

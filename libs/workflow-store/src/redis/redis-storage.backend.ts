@@ -2,27 +2,29 @@ import type { Redis } from 'ioredis';
 import { StoreUnavailableError } from '../errors/store-unavailable.error.js';
 import { WorkflowStoreError } from '../errors/workflow-store.error.js';
 import type { LimitsOptions, RedisOptions } from '../config/workflow-store.options.js';
-import { filterOf, indexKey, rangeOf, type ListRange } from '../shared/list-order.js';
-import type { ListSlice, NewRecord, RecordWrite, StorageBackend, WriteReply } from '../shared/storage-backend.js';
+import { IdempotencyKeyReusedError } from '../errors/idempotency-key-reused.error.js';
+import { outcomeOf, type Idempotency } from '../shared/idempotency.js';
+import type { ListRange } from '../shared/list-order.js';
+import type { DeleteReply, ListSlice, NewRecord, RecordWrite, StorageBackend, StoredReplay, WriteReply } from '../shared/storage-backend.js';
 import type { StoreLogger } from '../shared/store-logger.js';
-import { DEFAULT_STATUS, DEFAULT_TYPE } from '../workflow.schema.js';
-import type { JsonObject, RestoreOutcome, Workflow } from '../workflow.types.js';
+import { DEFAULT_STATUS, DEFAULT_TENANT, DEFAULT_TYPE } from '../workflow.schema.js';
+import type { RestoreOutcome, Workflow } from '../workflow.types.js';
 import { connectWhenReady, createStoreClient } from './redis-client.factory.js';
 import { isCluster, nodeOwning, type StoreRedisClient } from './redis-client.types.js';
 import { storedWorkflowFromRecord, storedWorkflowFromRecordBytes, workflowFromRecord, workflowFromWriteReply } from './redis-codec.js';
 import type { StoredWorkflowBytes, StoredWorkflowJson } from '../workflow-json.js';
 import { mapRedisError, scriptRefusal, ScriptStatus, unconfirmedWrite } from './redis-errors.js';
-import { RedisKeys, SHARD_COUNT, type WorkflowKeys } from './redis-keys.js';
+import { RedisKeys } from './redis-keys.js';
+import { walkShards } from './redis-list-walk.js';
 import { defineScripts, runScript, type ScriptName } from './redis-scripts.js';
 import { checkRedisServer } from './persistence-check.js';
+import { checkStorageFormat, ensureTenantFormat, readFormatRecords } from './storage-format.js';
 
-/** Operation ids remembered per workflow. */
-const MAX_OPERATIONS = 32;
 /** Expired index entries each write sweeps from its shard, on top of the periodic sweep. */
 const PURGE_PER_WRITE = 16;
 const PURGE_PER_SWEEP = 1000;
-/** Upper bound of the lexicographic index: every byte of a key is ASCII, so U+00FF (UTF-8 C3 BF) sorts after all. */
-const LEX_MAX = '\u00ff';
+/** Shard sweeps one tick of the periodic sweep runs (over all tenants, resuming where the last tick stopped). */
+const SHARD_SWEEPS_PER_TICK = 1024;
 
 /**
  * Redis backend: every write is one atomic Lua script (lua/*.lua), reads are plain commands. The client fails
@@ -39,28 +41,33 @@ export class RedisStorageBackend implements StorageBackend {
   private closing = false;
   /** Counts connection losses (root only), so a WAIT can tell it is on the connection its write went on. */
   private connectionEpoch = 0;
-  /** Tenant views by tenant; they share this backend's connection and are swept with it. */
+  /** Tenant views by tenant; they share this backend's connection. */
   private readonly views = new Map<string, RedisStorageBackend>();
+  /** Resolves once this tenant's format record is known to fit (the root's is checked in connect). */
+  private formatChecked: Promise<void> | undefined;
+  /** Where the periodic sweep stands: tenant index, shard. */
+  private sweepCursor = { tenant: 0, shard: 0 };
+  readonly shards: number;
 
-  /** `view`: a tenant view of `view.root`, whose keys carry the tenant after the prefix. */
+  /** `view`: a tenant view of `view.root`; every key carries the tenant in its hash tag. */
   constructor(
     private readonly options: RedisOptions,
     private readonly limits: LimitsOptions,
     private readonly logger: StoreLogger,
     private readonly view?: { root: RedisStorageBackend; tenant: string },
   ) {
+    this.shards = options.shards;
+    this.keys = new RedisKeys(options.keyPrefix, view?.tenant ?? DEFAULT_TENANT, options.shards);
     if (view) {
       this.client = view.root.client;
-      this.keys = new RedisKeys(`${options.keyPrefix}:${view.tenant}`);
       return;
     }
     this.client = createStoreClient(options);
-    this.keys = new RedisKeys(options.keyPrefix);
     defineScripts(this.client);
     this.watchConnection();
   }
 
-  /** Keys `<prefix>:<tenant>:{shard}:…`: a tenant's records and indexes never meet another's. */
+  /** A tenant's keys carry the tenant in their hash tag: its records and indexes never meet another's. */
   scoped(tenant: string): RedisStorageBackend {
     if (this.view) return this.view.root.scoped(tenant);
     let view = this.views.get(tenant);
@@ -76,6 +83,7 @@ export class RedisStorageBackend implements StorageBackend {
     await connectWhenReady(this.client, this.options, this.logger);
     try {
       await checkRedisServer(this.client, this.options.persistenceCheck, this.logger);
+      if (this.options.formatCheck !== 'off') await checkStorageFormat(this.client, this.options.keyPrefix, this.shards);
     } catch (error) {
       this.client.disconnect();
       throw error instanceof WorkflowStoreError ? error : mapRedisError(error, 'boot check', false);
@@ -87,36 +95,40 @@ export class RedisStorageBackend implements StorageBackend {
     }
   }
 
-  async create(record: NewRecord, operationId: string | undefined): Promise<WriteReply> {
-    const reply = await this.write('create', record.id, [
+  async create(record: NewRecord, idempotency: Idempotency | undefined): Promise<WriteReply> {
+    const reply = await this.write('create', record.id, idempotency, [
       record.id,
       record.type,
       record.status,
       record.stateJson,
       record.ttlSeconds,
-      operationId ?? '',
-      MAX_OPERATIONS,
+      idempotency?.fingerprint ?? '',
+      this.idempotencyWindowMs,
       PURGE_PER_WRITE,
     ]);
-    return this.writeReply(reply, record.id, record.stateJson);
+    return this.writeReply(reply, record.id, record.stateJson, idempotency);
   }
 
-  async save(write: RecordWrite, expectedVersion: number | undefined, operationId: string | undefined): Promise<WriteReply> {
-    const reply = await this.write('save', write.id, [
+  async save(write: RecordWrite, expectedVersion: number | undefined, idempotency: Idempotency | undefined): Promise<WriteReply> {
+    const reply = await this.write('save', write.id, idempotency, [
       write.id,
       write.type ?? '',
       write.status ?? '',
       write.stateJson,
       write.ttlSeconds ?? '',
       expectedVersion ?? '',
-      operationId ?? '',
-      MAX_OPERATIONS,
+      idempotency?.fingerprint ?? '',
+      this.idempotencyWindowMs,
       PURGE_PER_WRITE,
       DEFAULT_TYPE,
       DEFAULT_STATUS,
       this.limits.defaultTtlSeconds,
     ]);
-    return this.writeReply(reply, write.id, write.stateJson, expectedVersion);
+    return this.writeReply(reply, write.id, write.stateJson, idempotency, expectedVersion);
+  }
+
+  private get idempotencyWindowMs(): number {
+    return this.limits.idempotencyTtlSeconds * 1000;
   }
 
   async get(id: string): Promise<Workflow | null> {
@@ -137,71 +149,69 @@ export class RedisStorageBackend implements StorageBackend {
   private readRecord(id: string, bytes = false): Promise<string | Buffer | null> {
     this.assertReady('get');
     const key = this.keys.record(id);
-    return (bytes ? this.client.getBuffer(key) : this.client.get(key)).catch((error: unknown) => {
-      throw mapRedisError(error, 'get', false);
-    });
+    const read = (): Promise<string | Buffer | null> =>
+      (bytes ? this.client.getBuffer(key) : this.client.get(key)).catch((error: unknown) => {
+        throw mapRedisError(error, 'get', false);
+      });
+    // The root's format was checked at boot; a tenant view's at its first use (then this is one resolved promise).
+    return this.view ? this.ensureFormat().then(read) : read();
   }
 
-  async getForWrite(id: string, operationId: string | undefined): Promise<{ workflow: Workflow | null; replayed: boolean }> {
-    const keys = this.keys.forWorkflow(id);
-    const [record, log] = await this.read('read for write', () =>
-      Promise.all([this.client.get(keys.record), operationId ? this.client.get(keys.operations) : Promise.resolve(null)]),
+  async getForWrite(id: string, idempotency: Idempotency | undefined): Promise<{ workflow: Workflow | null; replay?: StoredReplay }> {
+    await this.ensureFormat();
+    const keys = this.keys.forWorkflow(id, idempotency?.key);
+    const [record, remembered] = await this.read('read for write', () =>
+      Promise.all([this.client.get(keys.record), idempotency ? this.client.get(keys.idempotency) : Promise.resolve(null)]),
     );
-    const replayed = log !== null && log.includes(`|${operationId ?? ''}=`);
+    if (remembered === null || !idempotency) return { workflow: workflowFromRecord(id, record) };
+    const [fingerprint, outcome, version] = remembered.split('|');
+    if (fingerprint !== idempotency.fingerprint) throw new IdempotencyKeyReusedError(id, idempotency.key);
     // REDIS_DURABILITY=replica: a replay is a success only once a replica has the write it replays.
-    if (replayed && this.options.durability === 'replica') await this.confirmReplay(id, 'replay');
-    return { workflow: workflowFromRecord(id, record), replayed };
+    if (this.options.durability === 'replica') await this.confirmReplay(id, 'replay');
+    return {
+      workflow: workflowFromRecord(id, record),
+      replay: { outcome: outcomeOf(outcome ?? ''), version: Number(version), current: storedWorkflowFromRecord(id, record) },
+    };
   }
 
-  async delete(id: string, expectedVersion: number | undefined, operationId: string | undefined): Promise<'deleted' | 'replayed'> {
-    const reply = await this.write('delete', id, [id, expectedVersion ?? '', operationId ?? '', MAX_OPERATIONS, PURGE_PER_WRITE]);
+  async delete(id: string, expectedVersion: number | undefined, idempotency: Idempotency | undefined): Promise<DeleteReply> {
+    const reply = await this.write('delete', id, idempotency, [
+      id,
+      expectedVersion ?? '',
+      idempotency?.fingerprint ?? '',
+      this.idempotencyWindowMs,
+      PURGE_PER_WRITE,
+    ]);
     const status = Number(reply[0]);
-    if (status === ScriptStatus.Applied) return 'deleted';
-    if (status === ScriptStatus.Replayed) return 'replayed';
-    throw scriptRefusal(reply, id, expectedVersion);
+    if (status === ScriptStatus.Applied) return { kind: 'deleted', version: Number(reply[1]) };
+    if (status === ScriptStatus.Replayed) return { kind: 'replayed', replay: replayFrom(id, reply) };
+    throw scriptRefusal(reply, id, expectedVersion, idempotency?.key);
   }
 
-  async touch(id: string, ttlSeconds: number | undefined, operationId: string | undefined): Promise<WriteReply> {
-    const reply = await this.write('touch', id, [id, ttlSeconds ?? '', operationId ?? '', MAX_OPERATIONS, PURGE_PER_WRITE]);
+  async touch(id: string, ttlSeconds: number | undefined, idempotency: Idempotency | undefined): Promise<WriteReply> {
+    const reply = await this.write('touch', id, idempotency, [
+      id,
+      ttlSeconds ?? '',
+      idempotency?.fingerprint ?? '',
+      this.idempotencyWindowMs,
+      PURGE_PER_WRITE,
+    ]);
     const status = Number(reply[0]);
-    if (status === ScriptStatus.Replayed) return { kind: 'replayed' };
-    if (status !== ScriptStatus.Applied) throw scriptRefusal(reply, id);
+    if (status === ScriptStatus.Replayed) return { kind: 'replayed', replay: replayFrom(id, reply) };
+    if (status !== ScriptStatus.Applied) throw scriptRefusal(reply, id, undefined, idempotency?.key);
     const stored = storedWorkflowFromRecord(id, reply[1] === undefined ? null : String(reply[1]));
     if (!stored) throw new WorkflowStoreError('internal', `touch of ${id} returned no record`);
     return { kind: 'applied-json', ...stored };
   }
 
-  /**
-   * Reads the next `limit` index keys after the cursor from every shard (one command each, sent together), keeps
-   * the smallest `limit` overall, then fetches those records. Cost: SHARD_COUNT × limit index entries plus `limit`
-   * records, whatever the number of stored workflows.
-   */
+  /** Walks the shards in order from the range's position (see redis-list-walk.ts). */
   async listSlice(range: ListRange, limit: number): Promise<ListSlice> {
-    const min = range.after === undefined ? `[${range.prefix}` : `(${range.after}`;
-    const max = `[${range.prefix}${LEX_MAX}`;
-    const perShard = await this.read('list', () =>
-      Promise.all(
-        Array.from({ length: SHARD_COUNT }, (_, shard) =>
-          this.client.zrangebylex(this.keys.shardIndexes(shard).index, min, max, 'LIMIT', 0, limit + 1),
-        ),
-      ),
-    );
-    const candidates = perShard.flat().sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    const page = candidates.slice(0, limit);
-    const ids = page.map((key) => key.slice(key.lastIndexOf('\u0000') + 1));
-    const records = await this.read('list', () => Promise.all(ids.map((id) => this.client.get(this.keys.record(id)))));
-    const { kind } = rangeOf(filterOf(range.prefix));
-    const items: Workflow[] = [];
-    records.forEach((record, i) => {
-      const workflow = workflowFromRecord(ids[i] as string, record);
-      // Skips expired records, and records whose labels changed after the index was read (they are listed under their new key).
-      if (workflow && indexKey(kind, workflow) === page[i]) items.push(workflow);
-    });
-    return { items, lastKey: page.at(-1) ?? null, more: candidates.length > limit };
+    await this.ensureFormat();
+    return walkShards(this.client, this.keys, range, limit, (operation, command) => this.read(operation, command));
   }
 
   async restore(record: Workflow, stateJson: string): Promise<RestoreOutcome> {
-    const reply = await this.write('restore', record.id, [
+    const reply = await this.write('restore', record.id, undefined, [
       record.id,
       record.type,
       record.status,
@@ -220,22 +230,44 @@ export class RedisStorageBackend implements StorageBackend {
     throw scriptRefusal(reply, record.id);
   }
 
-  /** Counts expiry-index entries still in the future: one per live workflow, swept or not. */
+  /** Counts expiry-index entries still in the future by Redis' clock (TIME): one per live workflow, swept or not. */
   async count(): Promise<number> {
-    const now = Date.now();
+    await this.ensureFormat();
+    const [seconds, micros] = await this.read('count', () => this.client.time());
+    const now = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
     const perShard = await this.read('count', () =>
-      Promise.all(Array.from({ length: SHARD_COUNT }, (_, shard) => this.client.zcount(this.keys.shardIndexes(shard).expiry, `(${now}`, '+inf'))),
+      Promise.all(Array.from({ length: this.shards }, (_, shard) => this.client.zcount(this.keys.shard(shard).expiry, `(${now}`, '+inf'))),
     );
     return perShard.reduce((sum, n) => sum + n, 0);
   }
 
-  /** Sweeps index entries of expired workflows in every shard; returns how many were removed. */
+  /** Sweeps index entries of expired workflows in every shard of this tenant; returns how many were removed. */
   async purgeExpired(): Promise<number> {
     let removed = 0;
-    for (let shard = 0; shard < SHARD_COUNT; shard++) {
-      const keys = this.keys.shardIndexes(shard);
-      const reply = await this.run('purgeExpired', [keys.index, keys.expiry, keys.labels], [PURGE_PER_SWEEP], 'purge', true);
-      removed += Number(reply);
+    for (let shard = 0; shard < this.shards; shard++) removed += await this.purgeShard(shard);
+    return removed;
+  }
+
+  private async purgeShard(shard: number): Promise<number> {
+    const keys = this.keys.shard(shard);
+    return Number(await this.run('purgeExpired', [keys.index, keys.expiry, keys.labels], [PURGE_PER_SWEEP], 'purge', true));
+  }
+
+  /**
+   * One tick of the periodic sweep: up to SHARD_SWEEPS_PER_TICK shards, over every tenant that has a format record
+   * (so also tenants this process never served), resuming where the previous tick stopped.
+   */
+  async sweepTick(): Promise<number> {
+    const tenants = [...(await this.read('sweep', () => readFormatRecords(this.client, this.options.keyPrefix))).keys()].sort();
+    let removed = 0;
+    const budget = Math.min(SHARD_SWEEPS_PER_TICK, tenants.length * this.shards);
+    for (let done = 0; done < budget; done++) {
+      const cursor = this.sweepCursor;
+      if (cursor.tenant >= tenants.length) Object.assign(cursor, { tenant: 0, shard: 0 });
+      const tenant = tenants[cursor.tenant] as string;
+      removed += await (tenant === DEFAULT_TENANT ? this : this.scoped(tenant)).purgeShard(cursor.shard);
+      cursor.shard += 1;
+      if (cursor.shard >= this.shards) Object.assign(cursor, { tenant: cursor.tenant + 1, shard: 0 });
     }
     return removed;
   }
@@ -263,9 +295,10 @@ export class RedisStorageBackend implements StorageBackend {
     }
   }
 
-  private async write(name: ScriptName, id: string, args: (string | number)[]): Promise<unknown[]> {
-    const keys: WorkflowKeys = this.keys.forWorkflow(id);
-    const scriptKeys = [keys.record, keys.operations, keys.index, keys.expiry, keys.labels];
+  private async write(name: ScriptName, id: string, idempotency: Idempotency | undefined, args: (string | number)[]): Promise<unknown[]> {
+    await this.ensureFormat();
+    const keys = this.keys.forWorkflow(id, idempotency?.key);
+    const scriptKeys = [keys.record, keys.idempotency, keys.index, keys.expiry, keys.labels];
     if (this.options.durability === 'replica') return this.writeConfirmed(name, id, scriptKeys, args);
     const reply = await this.run(name, scriptKeys, args, name, true);
     return reply as unknown[];
@@ -339,10 +372,22 @@ export class RedisStorageBackend implements StorageBackend {
     return (this.view?.root ?? this).connectionEpoch;
   }
 
-  private writeReply(reply: unknown[], id: string, stateJson: string, expectedVersion?: number): WriteReply {
+  /** A tenant view checks its tenant's format record once, at its first use; the root did at boot. */
+  private ensureFormat(): Promise<void> {
+    if (!this.view || this.options.formatCheck === 'off') return Promise.resolve();
+    if (!this.formatChecked) {
+      const tenant = this.view.tenant;
+      this.formatChecked = this.read('format check', () => ensureTenantFormat(this.client, this.options.keyPrefix, tenant, this.shards));
+      // A failed check (Redis down, a mismatch) is tried again at the next call, not remembered.
+      this.formatChecked.catch(() => (this.formatChecked = undefined));
+    }
+    return this.formatChecked;
+  }
+
+  private writeReply(reply: unknown[], id: string, stateJson: string, idempotency: Idempotency | undefined, expectedVersion?: number): WriteReply {
     const status = Number(reply[0]);
-    if (status === ScriptStatus.Replayed) return { kind: 'replayed' };
-    if (status !== ScriptStatus.Applied) throw scriptRefusal(reply, id, expectedVersion);
+    if (status === ScriptStatus.Replayed) return { kind: 'replayed', replay: replayFrom(id, reply) };
+    if (status !== ScriptStatus.Applied) throw scriptRefusal(reply, id, expectedVersion, idempotency?.key);
     // The state goes back as the JSON just written; the core parses it only if its caller wants an object.
     return { kind: 'applied-json', workflow: workflowFromWriteReply(id, reply), stateJson };
   }
@@ -394,10 +439,19 @@ export class RedisStorageBackend implements StorageBackend {
 
   private async sweepQuietly(): Promise<void> {
     try {
-      await this.purgeExpired();
-      for (const view of this.views.values()) await view.purgeExpired();
+      await this.sweepTick();
     } catch (error) {
       this.logger.warn(`sweep of expired index entries skipped: ${(error as Error).message}`);
     }
   }
+}
+
+/** The `{ 2, outcome, version, record or false }` reply of a write that repeats an earlier one. */
+function replayFrom(id: string, reply: unknown[]): StoredReplay {
+  const record = reply[3];
+  return {
+    outcome: outcomeOf(String(reply[1])),
+    version: Number(reply[2]),
+    current: storedWorkflowFromRecord(id, typeof record === 'string' ? record : null),
+  };
 }

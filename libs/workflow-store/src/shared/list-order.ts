@@ -3,25 +3,36 @@ import type { ListQuery, Workflow } from '../workflow.types.js';
 /**
  * The ordering behind `list`, shared by every backend so cursors mean the same thing everywhere.
  *
- * Each workflow has one index key per kind of filter; keys of one kind sort by (label…, id). A page is "the next
- * `limit` keys after the cursor that start with the filter's prefix". Ids, types and statuses are ASCII from a
- * safe charset without NUL, so NUL separates the parts and JavaScript string order equals Redis' byte order.
+ * Each workflow has one index key per kind of filter, and within one filter's range the keys differ only in the id:
+ * `a\0id` (no filter), `y\0type\0id` (type), `t\0type\0status\0id` (type and status), `s\0status\0id` (status). So a
+ * workflow's position in a walk never moves while its labels change: a walk that resumes after a key neither
+ * repeats nor skips anything that matched the filter all along. Ids, types and statuses are ASCII from a safe
+ * charset without NUL, so NUL separates the parts and JavaScript string order equals Redis' byte order.
  */
 const SEP = '\u0000';
 
-export type IndexKind = 'a' | 't' | 's';
+export type IndexKind = 'a' | 'y' | 't' | 's';
+
+/** Where a walk stands: the shard it is in (always 0 on the memory backend) and the last key returned there. */
+export interface ListPosition {
+  shard: number;
+  /** Exclusive lower bound within the shard, or undefined to start at the shard's first key. */
+  after?: string;
+}
 
 export interface ListRange {
   /** Every index key of the filter starts with this. */
   prefix: string;
-  /** Exclusive lower bound (the previous page's last key), or undefined for the first page. */
-  after?: string;
+  /** Where to resume; the start of shard 0 when undefined. */
+  position?: ListPosition;
 }
 
 export function indexKey(kind: IndexKind, wf: Pick<Workflow, 'id' | 'type' | 'status'>): string {
   switch (kind) {
     case 'a':
       return `a${SEP}${wf.id}`;
+    case 'y':
+      return `y${SEP}${wf.type}${SEP}${wf.id}`;
     case 't':
       return `t${SEP}${wf.type}${SEP}${wf.status}${SEP}${wf.id}`;
     case 's':
@@ -29,25 +40,20 @@ export function indexKey(kind: IndexKind, wf: Pick<Workflow, 'id' | 'type' | 'st
   }
 }
 
-/** All index keys of a workflow, one per kind. */
-export function indexKeys(wf: Pick<Workflow, 'id' | 'type' | 'status'>): [string, string, string] {
-  return [indexKey('a', wf), indexKey('t', wf), indexKey('s', wf)];
-}
-
 /** Which index a query walks, and the prefix its keys share. */
 export function rangeOf(query: Pick<ListQuery, 'type' | 'status'>): { kind: IndexKind; prefix: string } {
-  if (query.type !== undefined) {
-    const statusPart = query.status !== undefined ? `${query.status}${SEP}` : '';
-    return { kind: 't', prefix: `t${SEP}${query.type}${SEP}${statusPart}` };
-  }
+  if (query.type !== undefined && query.status !== undefined) return { kind: 't', prefix: `t${SEP}${query.type}${SEP}${query.status}${SEP}` };
+  if (query.type !== undefined) return { kind: 'y', prefix: `y${SEP}${query.type}${SEP}` };
   if (query.status !== undefined) return { kind: 's', prefix: `s${SEP}${query.status}${SEP}` };
   return { kind: 'a', prefix: `a${SEP}` };
 }
 
-/** The type/status filter a prefix stands for (the inverse of `rangeOf`). */
-export function filterOf(prefix: string): { type?: string; status?: string } {
-  const [kind, first, second] = prefix.split(SEP);
-  if (kind === 't') return second ? { type: first, status: second } : { type: first };
-  if (kind === 's') return { status: first };
-  return {};
+/** The index kind of a prefix made by `rangeOf`. */
+export function kindOf(prefix: string): IndexKind {
+  return prefix[0] as IndexKind;
+}
+
+/** The id an index key ends with. */
+export function idOfIndexKey(key: string): string {
+  return key.slice(key.lastIndexOf(SEP) + 1);
 }

@@ -1,5 +1,6 @@
-import type { ListRange } from './list-order.js';
-import type { RestoreOutcome, Workflow } from '../workflow.types.js';
+import type { Idempotency } from './idempotency.js';
+import type { ListPosition, ListRange } from './list-order.js';
+import type { ReplayInfo, RestoreOutcome, Workflow } from '../workflow.types.js';
 import type { StoredWorkflowBytes, StoredWorkflowJson, WorkflowMeta } from '../workflow-json.js';
 
 /** A fully resolved new workflow, ready to store. */
@@ -28,15 +29,23 @@ export interface RecordWrite {
 export type WriteReply =
   | { kind: 'applied'; workflow: Workflow }
   | { kind: 'applied-json'; workflow: WorkflowMeta; stateJson: string }
-  | { kind: 'replayed' };
+  | { kind: 'replayed'; replay: StoredReplay };
+
+/** A write found to repeat an earlier one (same idempotency key, same fingerprint): what it did, and the workflow now. */
+export interface StoredReplay {
+  outcome: ReplayInfo['outcome'];
+  version: number;
+  /** The workflow as stored now, or null when it no longer exists. */
+  current: StoredWorkflowJson | null;
+}
+
+export type DeleteReply = { kind: 'deleted'; version: number } | { kind: 'replayed'; replay: StoredReplay };
 
 export interface ListSlice {
-  /** Live workflows, in index order. */
+  /** Live workflows matching the filter, in walk order. */
   items: Workflow[];
-  /** Index key of the last entry examined (live or not), to resume after. */
-  lastKey: string | null;
-  /** Whether entries remain after `lastKey`. */
-  more: boolean;
+  /** Where the next slice starts (every index entry up to it was examined, live or not); null at the end. */
+  next: ListPosition | null;
 }
 
 /**
@@ -46,24 +55,36 @@ export interface ListSlice {
  * OutcomeUnknown, StorageFull) and nothing else on purpose.
  */
 export interface StorageBackend {
+  /** How many shards a walk goes through (positions carry a shard below it); 1 on the memory backend. */
+  readonly shards: number;
   /** Opens connections / loads snapshots; throws `StoreUnavailableError` with the real cause. */
   connect(): Promise<void>;
-  create(record: NewRecord, operationId: string | undefined): Promise<WriteReply>;
+  /**
+   * Every write takes the request's idempotency key and fingerprint, checked and remembered inside the write itself:
+   * a repeat answers `replayed`, a reused key with another fingerprint throws `IdempotencyKeyReusedError`.
+   */
+  create(record: NewRecord, idempotency: Idempotency | undefined): Promise<WriteReply>;
   /** Upsert; with `expectedVersion` a compare-and-set that throws NotFound / VersionConflict. */
-  save(write: RecordWrite, expectedVersion: number | undefined, operationId: string | undefined): Promise<WriteReply>;
+  save(write: RecordWrite, expectedVersion: number | undefined, idempotency: Idempotency | undefined): Promise<WriteReply>;
   get(id: string): Promise<Workflow | null>;
   /** The workflow with its state as stored JSON text, not parsed. */
   getJson(id: string): Promise<StoredWorkflowJson | null>;
   /** The workflow with its state as stored UTF-8 bytes, not decoded. */
   getJsonBytes(id: string): Promise<StoredWorkflowBytes | null>;
-  /** The workflow plus whether `operationId` was already applied to it (one round trip). */
-  getForWrite(id: string, operationId: string | undefined): Promise<{ workflow: Workflow | null; replayed: boolean }>;
-  delete(id: string, expectedVersion: number | undefined, operationId: string | undefined): Promise<'deleted' | 'replayed'>;
-  touch(id: string, ttlSeconds: number | undefined, operationId: string | undefined): Promise<WriteReply>;
-  /** Up to `limit` index entries after `range.after` whose keys start with `range.prefix`. */
+  /**
+   * The workflow plus, when the idempotency key was used before for the same request, that earlier write (one round
+   * trip). Throws `IdempotencyKeyReusedError` for the same key with another fingerprint.
+   */
+  getForWrite(id: string, idempotency: Idempotency | undefined): Promise<{ workflow: Workflow | null; replay?: StoredReplay }>;
+  delete(id: string, expectedVersion: number | undefined, idempotency: Idempotency | undefined): Promise<DeleteReply>;
+  touch(id: string, ttlSeconds: number | undefined, idempotency: Idempotency | undefined): Promise<WriteReply>;
+  /**
+   * Live workflows whose index keys start with `range.prefix`, from `range.position` on: up to `limit` index entries
+   * examined. Walk order: shard by shard, by index key within a shard.
+   */
   listSlice(range: ListRange, limit: number): Promise<ListSlice>;
   restore(record: Workflow, stateJson: string): Promise<RestoreOutcome>;
-  /** Live workflows at this moment. */
+  /** Live workflows at this moment (by the backend's clock). */
   count(): Promise<number>;
   /**
    * The same backend confined to one tenant (validated by the caller): separate records, operation logs and

@@ -19,6 +19,7 @@ import {
 import type {
   CreateInput,
   DeleteOptions,
+  DeleteResult,
   JsonObject,
   ListPage,
   ListQuery,
@@ -33,11 +34,13 @@ import type {
   WorkflowPatch,
   WriteOptions,
 } from '../workflow.types.js';
+import { InvalidInputError } from '../errors/invalid-input.error.js';
+import { fingerprintOf, idempotencyOf, idFromIdempotencyKey, markReplay, type Idempotency } from './idempotency.js';
 import { decodeCursor, encodeCursor } from './list-cursor.js';
-import { rangeOf } from './list-order.js';
+import { rangeOf, type ListPosition } from './list-order.js';
 import { applyMergePatch } from './merge-patch.js';
 import { serializeState } from './state-json.js';
-import type { StorageBackend, WriteReply } from './storage-backend.js';
+import type { StorageBackend, StoredReplay, WriteReply } from './storage-backend.js';
 import { checkTtl } from './ttl-policy.js';
 import { validate } from './validate.js';
 import { restoreRecordSchema } from './restore-record.schema.js';
@@ -47,6 +50,8 @@ const DEFAULT_MUTATE_ATTEMPTS = 10;
 const PATCH_ATTEMPTS = 25;
 /** Rounds of index reads one `list` call may make to fill a page past entries of expired workflows. */
 const LIST_ROUNDS = 4;
+/** Clock difference tolerated between the exporting machine and this one when bounding a restored expiresAt. */
+const RESTORE_CLOCK_SLACK_MS = 60_000;
 
 // Derived schemas are built once: zod compiles a schema on its first parse, so a `.pick()` per call would
 // rebuild and recompile it on every write (it was a fifth of the CPU of a 1 KB save).
@@ -82,14 +87,19 @@ export class ValidatingWorkflowStore extends WorkflowStore {
     const data = validate(createInputSchema, input, 'input');
     const opts = validate(createOptionsSchema, options, 'options');
     const ttlSeconds = checkTtl(data.ttlSeconds, this.limits, 'input.ttlSeconds') ?? this.limits.defaultTtlSeconds;
+    const key = opts.operationId;
+    // Without an id, a keyed create derives the id from the key, so its retry targets the same workflow.
     const record = {
-      id: data.id ?? uuidv7(),
+      id: data.id ?? (key === undefined ? uuidv7() : idFromIdempotencyKey(key)),
       type: data.type,
       status: data.status ?? DEFAULT_STATUS,
       stateJson: serializeState(data.state, this.limits.maxStateBytes),
       ttlSeconds,
     };
-    return this.settle(record.id, await this.backend.create(record, opts.operationId), opts.operationId);
+    const idempotency = idempotencyOf(key, () =>
+      fingerprintOf('create', data.id ?? '', [data.id === undefined ? 'generated' : 'given', record.type, data.status, data.ttlSeconds], record.stateJson),
+    );
+    return this.settle(record.id, await this.backend.create(record, idempotency));
   }
 
   async get(id: string): Promise<Workflow | null> {
@@ -105,23 +115,21 @@ export class ValidatingWorkflowStore extends WorkflowStore {
   }
 
   async save(id: string, input: SaveInput, options: SaveOptions = {}): Promise<Workflow> {
-    const { reply, operationId } = await this.saveReply(id, input, options);
-    return this.settle(id, reply, operationId);
+    return this.settle(id, await this.saveReply(id, input, options));
   }
 
   async saveJson(id: string, input: SaveInput, options: SaveOptions = {}): Promise<StoredWorkflowJson> {
-    const { reply, operationId } = await this.saveReply(id, input, options);
+    const reply = await this.saveReply(id, input, options);
     if (reply.kind === 'applied-json') return { workflow: reply.workflow, stateJson: reply.stateJson };
     if (reply.kind === 'applied') {
       const { state, ...workflow } = reply.workflow;
       return { workflow, stateJson: JSON.stringify(state) };
     }
-    const stored = await this.backend.getJson(id);
-    if (!stored) throw new NotFoundError(id, `operation ${operationId ?? ''} was applied earlier, but workflow ${id} no longer exists`);
-    return stored;
+    const current = replayedOrGone(id, reply.replay);
+    return markReplay(current, replayInfo(reply.replay, current.workflow.version));
   }
 
-  private async saveReply(id: string, input: SaveInput, options: SaveOptions): Promise<{ reply: WriteReply; operationId: string | undefined }> {
+  private async saveReply(id: string, input: SaveInput, options: SaveOptions): Promise<WriteReply> {
     validate(workflowIdSchema, id, 'id');
     const data = validate(saveInputSchema, input, 'input');
     const opts = validate(conditionalOptionsSchema, options, 'options');
@@ -132,7 +140,10 @@ export class ValidatingWorkflowStore extends WorkflowStore {
       stateJson: serializeState(data.state, this.limits.maxStateBytes),
       ttlSeconds: checkTtl(data.ttlSeconds, this.limits, 'input.ttlSeconds'),
     };
-    return { reply: await this.backend.save(write, opts.expectedVersion, opts.operationId), operationId: opts.operationId };
+    const idempotency = idempotencyOf(opts.operationId, () =>
+      fingerprintOf('save', id, [data.type, data.status, data.ttlSeconds, opts.expectedVersion], write.stateJson),
+    );
+    return this.backend.save(write, opts.expectedVersion, idempotency);
   }
 
   async update(id: string, patch: WorkflowPatch, options: UpdateOptions = {}): Promise<Workflow> {
@@ -140,11 +151,15 @@ export class ValidatingWorkflowStore extends WorkflowStore {
     const data = validate(patchSchema, patch, 'patch');
     const opts = validate(conditionalOptionsSchema, options, 'options');
     // Normalise the caller's patch to plain JSON once (drops undefined members, copies it).
-    const statePatch = data.state === undefined ? undefined : (JSON.parse(serializeState(data.state, Infinity)) as JsonObject);
+    const patchJson = data.state === undefined ? undefined : serializeState(data.state, Infinity);
+    const statePatch = patchJson === undefined ? undefined : (JSON.parse(patchJson) as JsonObject);
     const attempts = opts.expectedVersion === undefined ? PATCH_ATTEMPTS : 1;
+    const idempotency = idempotencyOf(opts.operationId, () =>
+      fingerprintOf('update', id, [data.type, data.status, opts.expectedVersion], patchJson),
+    );
     // The merged state is built here from a fresh read and a private copy of the patch, so it can be returned as
     // it is (`ownsState`) instead of being parsed back from the JSON just written.
-    return this.readModifyWrite(id, opts.expectedVersion, opts.operationId, attempts, true, (current) => ({
+    return this.readModifyWrite(id, opts.expectedVersion, idempotency, attempts, true, (current) => ({
       type: data.type ?? current.type,
       status: data.status ?? current.status,
       state: statePatch === undefined ? current.state : (applyMergePatch(current.state, statePatch) as JsonObject),
@@ -158,45 +173,57 @@ export class ValidatingWorkflowStore extends WorkflowStore {
   ): Promise<Workflow> {
     validate(workflowIdSchema, id, 'id');
     const opts = validate(mutateOptionsSchema, options, 'options');
-    return this.readModifyWrite(id, undefined, opts.operationId, opts.maxAttempts ?? DEFAULT_MUTATE_ATTEMPTS, false, async (current) => {
+    // fn is code, not data: a mutate's fingerprint is its kind and target only.
+    const idempotency = idempotencyOf(opts.operationId, () => fingerprintOf('mutate', id, []));
+    return this.readModifyWrite(id, undefined, idempotency, opts.maxAttempts ?? DEFAULT_MUTATE_ATTEMPTS, false, async (current) => {
       const next = validate(mutateResultSchema, await fn(current), 'mutate result');
       return { type: next.type ?? current.type, status: next.status ?? current.status, state: next.state as JsonObject };
     });
   }
 
-  async delete(id: string, options: DeleteOptions = {}): Promise<void> {
+  async delete(id: string, options: DeleteOptions = {}): Promise<DeleteResult> {
     validate(workflowIdSchema, id, 'id');
     const opts = validate(conditionalOptionsSchema, options, 'options');
-    await this.backend.delete(id, opts.expectedVersion, opts.operationId);
+    const idempotency = idempotencyOf(opts.operationId, () => fingerprintOf('delete', id, [opts.expectedVersion]));
+    const reply = await this.backend.delete(id, opts.expectedVersion, idempotency);
+    if (reply.kind === 'deleted') return { id, version: reply.version };
+    const { replay } = reply;
+    return markReplay({ id, version: replay.version }, { outcome: replay.outcome, version: replay.version, changedSince: replay.current !== null });
   }
 
   async list(query: ListQuery = {}): Promise<ListPage> {
     const q = validate(listQuerySchema, query, 'query');
     const limit = q.limit ?? DEFAULT_LIST_LIMIT;
     const { prefix } = rangeOf(q);
-    let after = q.cursor === undefined ? undefined : decodeCursor(q.cursor, prefix);
+    let position: ListPosition | null = q.cursor === undefined ? { shard: 0 } : decodeCursor(q.cursor, prefix, this.backend.shards);
     const items: Workflow[] = [];
-    let more = true;
     // Entries of workflows that expired but are not swept yet take slots; read again rather than return a short page.
-    for (let round = 0; round < LIST_ROUNDS && more && items.length < limit; round++) {
-      const slice = await this.backend.listSlice({ prefix, after }, limit - items.length);
+    for (let round = 0; round < LIST_ROUNDS && position !== null && items.length < limit; round++) {
+      const slice = await this.backend.listSlice({ prefix, position }, limit - items.length);
       items.push(...slice.items);
-      more = slice.more;
-      after = slice.lastKey ?? after;
+      position = slice.next;
     }
-    return { items, nextCursor: more && after !== undefined ? encodeCursor(prefix, after) : null };
+    return { items, nextCursor: position === null ? null : encodeCursor(prefix, position) };
   }
 
   async touch(id: string, options: TouchOptions = {}): Promise<Workflow> {
     validate(workflowIdSchema, id, 'id');
     const opts = validate(touchOptionsSchema, options, 'options');
     const ttlSeconds = checkTtl(opts.ttlSeconds, this.limits, 'options.ttlSeconds');
-    return this.settle(id, await this.backend.touch(id, ttlSeconds, opts.operationId), opts.operationId);
+    const idempotency = idempotencyOf(opts.operationId, () => fingerprintOf('touch', id, [opts.ttlSeconds]));
+    return this.settle(id, await this.backend.touch(id, ttlSeconds, idempotency));
   }
 
   async restore(record: Workflow): Promise<RestoreOutcome> {
     const data = validate(restoreRecordSchema, record, 'record') as Workflow;
     checkTtl(data.ttlSeconds, this.limits, 'record.ttlSeconds');
+    // A record may not live longer than any workflow could: its index keys would be kept alive that long too.
+    const latest = Date.now() + this.limits.maxTtlSeconds * 1000 + RESTORE_CLOCK_SLACK_MS;
+    if (Date.parse(data.expiresAt) > latest) {
+      throw new InvalidInputError([
+        { path: 'record.expiresAt', message: `must be at most WORKFLOW_MAX_TTL (${this.limits.maxTtlSeconds} s) from now` },
+      ]);
+    }
     return this.backend.restore(data, serializeState(data.state, this.limits.maxStateBytes));
   }
 
@@ -230,15 +257,15 @@ export class ValidatingWorkflowStore extends WorkflowStore {
   private async readModifyWrite(
     id: string,
     expectedVersion: number | undefined,
-    operationId: string | undefined,
+    idempotency: Idempotency | undefined,
     attempts: number,
     ownsState: boolean,
     next: (current: Workflow) => MutateResult | Promise<MutateResult>,
   ): Promise<Workflow> {
     let lastSeen = 0;
     for (let attempt = 0; attempt < attempts; attempt++) {
-      const { workflow, replayed } = await this.backend.getForWrite(id, operationId);
-      if (replayed) return this.current(id, operationId);
+      const { workflow, replay } = await this.backend.getForWrite(id, idempotency);
+      if (replay) return this.settle(id, { kind: 'replayed', replay });
       if (!workflow) throw new NotFoundError(id);
       if (expectedVersion !== undefined && workflow.version !== expectedVersion) {
         throw new VersionConflictError(id, expectedVersion, workflow.version);
@@ -252,8 +279,8 @@ export class ValidatingWorkflowStore extends WorkflowStore {
         ttlSeconds: undefined,
       };
       try {
-        const reply = await this.backend.save(write, workflow.version, operationId);
-        return await this.settle(id, reply, operationId, ownsState ? (fields.state as JsonObject) : undefined);
+        const reply = await this.backend.save(write, workflow.version, idempotency);
+        return this.settle(id, reply, ownsState ? (fields.state as JsonObject) : undefined);
       } catch (error) {
         if (!(error instanceof VersionConflictError)) throw error;
         lastSeen = error.currentVersion;
@@ -265,20 +292,24 @@ export class ValidatingWorkflowStore extends WorkflowStore {
 
   /**
    * The workflow a write produced. Its state is a private copy: the backend's, `ownedState` (built by the store
-   * and referenced by no caller), or parsed from the JSON the backend returned.
+   * and referenced by no caller), or parsed from the JSON the backend returned. A replay answers with the workflow
+   * as stored now, marked with what the original write did (`replayOf`).
    */
-  private async settle(id: string, reply: WriteReply, operationId: string | undefined, ownedState?: JsonObject): Promise<Workflow> {
+  private settle(id: string, reply: WriteReply, ownedState?: JsonObject): Workflow {
     if (reply.kind === 'applied') return reply.workflow;
     if (reply.kind === 'applied-json') return withState(reply.workflow, ownedState ?? (JSON.parse(reply.stateJson) as JsonObject));
-    return this.current(id, operationId);
+    const current = replayedOrGone(id, reply.replay);
+    const workflow = withState(current.workflow, JSON.parse(current.stateJson) as JsonObject);
+    return markReplay(workflow, replayInfo(reply.replay, workflow.version));
   }
+}
 
-  /** A repeated operation answers with the workflow as it is now. */
-  private async current(id: string, operationId: string | undefined): Promise<Workflow> {
-    const workflow = await this.backend.get(id);
-    if (!workflow) {
-      throw new NotFoundError(id, `operation ${operationId ?? ''} was applied earlier, but workflow ${id} no longer exists`);
-    }
-    return workflow;
-  }
+/** A replayed write's workflow as stored now; `NotFoundError` when it has been deleted or expired since. */
+function replayedOrGone(id: string, replay: StoredReplay): StoredWorkflowJson {
+  if (replay.current) return replay.current;
+  throw new NotFoundError(id, `the write with this idempotency key was applied earlier (version ${replay.version}), but workflow ${id} no longer exists`);
+}
+
+function replayInfo(replay: StoredReplay, currentVersion: number) {
+  return { outcome: replay.outcome, version: replay.version, changedSince: currentVersion !== replay.version };
 }

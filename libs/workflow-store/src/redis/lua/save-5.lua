@@ -2,22 +2,22 @@
 --[[
   Upserts a workflow's writable fields as version + 1 (version 1 if absent), restarting its TTL.
   With an expected version it is a compare-and-set: the workflow must exist at exactly that version.
-  KEYS[1] rec  KEYS[2] ops  KEYS[3] idx  KEYS[4] exp  KEYS[5] lbl   (see includes/common.lua)
+  KEYS[1] rec  KEYS[2] idem  KEYS[3] idx  KEYS[4] exp  KEYS[5] lbl   (see includes/common.lua)
   ARGV[1] id  ARGV[2] type ('' = keep)  ARGV[3] status ('' = keep)  ARGV[4] state JSON
   ARGV[5] ttl seconds ('' = keep)  ARGV[6] expected version ('' = unconditional)
-  ARGV[7] operation id ('' = none)  ARGV[8] max operations kept  ARGV[9] purge batch size
+  ARGV[7] request fingerprint ('' = no idempotency key)  ARGV[8] idempotency window ms  ARGV[9] purge batch size
   ARGV[10] default type  ARGV[11] default status  ARGV[12] default ttl seconds
   Returns:
     { 1, version, createdMs, updatedMs, expiresMs, type, status, ttl }  written
-    { 2, recorded result }                                              operation already applied
+    { 2, outcome, version, record or false }                            same key, same request: applied earlier
+    { -6, outcome, version }                                            same key, different request: nothing written
     { -2, current version }                                             version mismatch, nothing written
     { -3 }                                                              expected a version but absent
 ]]
 -- @include common
 local now = nowMs()
-local maxOps, purgeLimit = tonumber(ARGV[8]), tonumber(ARGV[9])
-local replay = findOp(KEYS[2], ARGV[7])
-if replay then return { 2, replay } end
+local replay = replayOf(KEYS[2], ARGV[7], KEYS[1])
+if replay then return replay end
 local old = readHeader(KEYS[1]) or {}
 local version = old.v
 if ARGV[6] ~= '' then
@@ -33,6 +33,6 @@ version = (version or 0) + 1
 local expireAt = now + ttl * 1000
 writeRecord(KEYS[1], headerOf(version, created, now, expireAt, ttl, wtype, status), ARGV[4], expireAt)
 reindex(KEYS[3], KEYS[4], KEYS[5], ARGV[1], wtype, status, expireAt, ttl)
-keepOps(KEYS[2], ARGV[7], version, maxOps, expireAt)
-purge(KEYS[3], KEYS[4], KEYS[5], now, purgeLimit)
+rememberKey(KEYS[2], ARGV[7], version == 1 and 'C' or 'W', version, now, tonumber(ARGV[8]), expireAt)
+purge(KEYS[3], KEYS[4], KEYS[5], now, tonumber(ARGV[9]))
 return { 1, version, created, now, expireAt, wtype, status, ttl }

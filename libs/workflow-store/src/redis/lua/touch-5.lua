@@ -1,19 +1,19 @@
 #!lua
 --[[
   Restarts a workflow's TTL without changing its state, version or updatedAt.
-  KEYS[1] rec  KEYS[2] ops  KEYS[3] idx  KEYS[4] exp  KEYS[5] lbl   (see includes/common.lua)
-  ARGV[1] id  ARGV[2] ttl seconds ('' = the workflow's own)  ARGV[3] operation id ('' = none)
-  ARGV[4] max operations kept  ARGV[5] purge batch size
+  KEYS[1] rec  KEYS[2] idem  KEYS[3] idx  KEYS[4] exp  KEYS[5] lbl   (see includes/common.lua)
+  ARGV[1] id  ARGV[2] ttl seconds ('' = the workflow's own)  ARGV[3] request fingerprint ('' = no idempotency key)
+  ARGV[4] idempotency window ms  ARGV[5] purge batch size
   Returns:
-    { 1, record }             touched: the whole record as stored (header, newline, state JSON)
-    { 2, recorded result }    operation already applied
-    { -3 }                    absent
+    { 1, record }                             touched: the whole record as stored (header, newline, state JSON)
+    { 2, outcome, version, record or false }  same key, same request: applied earlier
+    { -6, outcome, version }                  same key, different request: nothing written
+    { -3 }                                    absent
 ]]
 -- @include common
 local now = nowMs()
-local maxOps, purgeLimit = tonumber(ARGV[4]), tonumber(ARGV[5])
-local replay = findOp(KEYS[2], ARGV[3])
-if replay then return { 2, replay } end
+local replay = replayOf(KEYS[2], ARGV[3], KEYS[1])
+if replay then return replay end
 local record = redis.call('GET', KEYS[1])
 if not record then return { -3 } end
 local old = parseHeader(record, KEYS[1])
@@ -24,6 +24,6 @@ local state = string.sub(record, string.find(record, '\n', 1, true) + 1)
 local header = headerOf(old.v, old.c, old.u, expireAt, ttl, old.t, old.s)
 writeRecord(KEYS[1], header, state, expireAt)
 reindex(KEYS[3], KEYS[4], KEYS[5], ARGV[1], old.t, old.s, expireAt, ttl)
-keepOps(KEYS[2], ARGV[3], 'T', maxOps, expireAt)
-purge(KEYS[3], KEYS[4], KEYS[5], now, purgeLimit)
+rememberKey(KEYS[2], ARGV[3], 'T', old.v, now, tonumber(ARGV[4]), expireAt)
+purge(KEYS[3], KEYS[4], KEYS[5], now, tonumber(ARGV[5]))
 return { 1, header .. state }

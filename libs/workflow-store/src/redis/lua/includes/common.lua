@@ -1,9 +1,13 @@
 -- Shared by every write script (inlined by scripts/embed-lua.mjs where a script says "-- @include common").
--- Key roles, always passed in KEYS and sharing one {shard} hash tag:
+-- Storage format v2. Key roles, always passed in KEYS and sharing one {shard} hash tag (see redis-keys.ts):
 --   rec  string the workflow: a header "version|created|updated|expires|ttl|type|status" (times in ms, ttl in s),
 --               a newline, then the state JSON as the caller sent it (one value: a read is one GET)
---   ops  string recent operation ids of this workflow: "|op1=3|op2=D|" (bounded; lives as long as the workflow)
---   idx  zset   lexicographic index of the shard, all scores 0: "a\0id", "t\0type\0status\0id", "s\0status\0id"
+--   idem string one remembered idempotency key of this workflow: "fingerprint|outcome|version", outcome C created,
+--               W written, T touched, D deleted; expires after the idempotency window or with the workflow, whichever
+--               is first. When the write has no key, KEYS holds a placeholder of the shard that is never touched.
+--   idx  zset   lexicographic index of the shard, all scores 0, four entries per workflow: "a\0id",
+--               "y\0type\0id", "t\0type\0status\0id", "s\0status\0id" (a filter's entries sort by id alone, so a
+--               walk holds while labels change)
 --   exp  zset   id -> expiry ms, to sweep index entries of expired workflows
 --   lbl  hash   id -> "type\0status", what idx holds for each id (source of truth for unindexing)
 local SEP = '\0'
@@ -41,31 +45,23 @@ local function nowMs()
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 
--- The result an operation id recorded earlier, or nil.
-local function findOp(opsKey, opId)
-  if opId == '' then return nil end
-  local log = redis.call('GET', opsKey)
-  if not log then return nil end
-  local _, e = string.find(log, '|' .. opId .. '=', 1, true)
-  if not e then return nil end
-  local stop = string.find(log, '|', e + 1, true)
-  return string.sub(log, e + 1, stop - 1)
+-- An earlier write with this idempotency key: nil when there is none (or the write has no key); otherwise the reply
+-- to send instead of writing: { 2, outcome, version, current record or false } for the same request, or
+-- { -6, outcome, version } when the key was used for a different request (another fingerprint).
+local function replayOf(idemKey, fingerprint, recKey)
+  if fingerprint == '' then return nil end
+  local remembered = redis.call('GET', idemKey)
+  if not remembered then return nil end
+  local fp, outcome, version = string.match(remembered, '^([^|]*)|(%u)|(%d+)$')
+  if fp ~= fingerprint then return { -6, outcome, tonumber(version) } end
+  return { 2, outcome, tonumber(version), redis.call('GET', recKey) }
 end
 
--- Appends an operation (newest last, at most maxOps kept) and keeps the log alive exactly as long as the workflow.
-local function keepOps(opsKey, opId, result, maxOps, expireAt)
-  if opId == '' then
-    if redis.call('EXISTS', opsKey) == 1 then redis.call('PEXPIREAT', opsKey, expireAt) end
-    return
-  end
-  local log = (redis.call('GET', opsKey) or '|') .. opId .. '=' .. result .. '|'
-  local _, count = string.gsub(log, '|', '|')
-  while count - 1 > maxOps do
-    -- Only find's start position: passing its end as well would cut the log down to a lone '|'.
-    log = string.sub(log, (string.find(log, '|', 2, true)))
-    count = count - 1
-  end
-  redis.call('SET', opsKey, log, 'PXAT', expireAt)
+-- Remembers this write's idempotency key for the window, but never past `lifeEndMs` (when its workflow expires).
+local function rememberKey(idemKey, fingerprint, outcome, version, now, windowMs, lifeEndMs)
+  if fingerprint == '' then return end
+  local untilMs = math.min(now + windowMs, lifeEndMs)
+  if untilMs > now then redis.call('SET', idemKey, fingerprint .. '|' .. outcome .. '|' .. version, 'PXAT', untilMs) end
 end
 
 -- A shard's index keys live as long as their longest-lived entry plus the margin, so none outlives the workflows it
@@ -85,7 +81,8 @@ local function unindex(idxKey, expKey, lblKey, id)
   if labels then
     local p = string.find(labels, SEP, 1, true)
     local wtype, status = string.sub(labels, 1, p - 1), string.sub(labels, p + 1)
-    redis.call('ZREM', idxKey, 'a' .. SEP .. id, 't' .. SEP .. wtype .. SEP .. status .. SEP .. id, 's' .. SEP .. status .. SEP .. id)
+    redis.call('ZREM', idxKey, 'a' .. SEP .. id, 'y' .. SEP .. wtype .. SEP .. id, 't' .. SEP .. wtype .. SEP .. status .. SEP .. id,
+      's' .. SEP .. status .. SEP .. id)
     redis.call('HDEL', lblKey, id)
   end
   redis.call('ZREM', expKey, id)
@@ -95,7 +92,8 @@ local function reindex(idxKey, expKey, lblKey, id, wtype, status, expireAt, ttl)
   local labels = wtype .. SEP .. status
   if redis.call('HGET', lblKey, id) ~= labels then
     unindex(idxKey, expKey, lblKey, id)
-    redis.call('ZADD', idxKey, 0, 'a' .. SEP .. id, 0, 't' .. SEP .. wtype .. SEP .. status .. SEP .. id, 0, 's' .. SEP .. status .. SEP .. id)
+    redis.call('ZADD', idxKey, 0, 'a' .. SEP .. id, 0, 'y' .. SEP .. wtype .. SEP .. id, 0, 't' .. SEP .. wtype .. SEP .. status .. SEP .. id,
+      0, 's' .. SEP .. status .. SEP .. id)
     redis.call('HSET', lblKey, id, labels)
   end
   redis.call('ZADD', expKey, expireAt, id)
