@@ -18,6 +18,8 @@ export interface RedisServerOptions {
   configFile?: string;
   /** Credentials for the helper's own connections (PING while starting, `command()`), when the default user is off. */
   auth?: { username: string; password: string };
+  /** The port to listen on (e.g. one of freePorts()); default: a free port. */
+  port?: number;
 }
 
 const START_TIMEOUT_MS = 10_000;
@@ -70,7 +72,7 @@ export class RedisServer {
   ) {}
 
   static async start(options: RedisServerOptions = {}): Promise<RedisServer> {
-    const server = new RedisServer(await freePort(), mkdtempSync(join(tmpdir(), 'wfs-redis-')), options);
+    const server = new RedisServer(options.port ?? (await freePort()), mkdtempSync(join(tmpdir(), 'wfs-redis-')), options);
     try {
       await server.launch();
     } catch (error) {

@@ -31,14 +31,14 @@ export function confWithPassword(password: string, conf = readFileSync(REPO_REDI
 
 /**
  * redis-server started with the repository's redis.conf (port, bind, dir overridden on the command line, as a
- * deployer would) and a test-only admin user.
+ * deployer would) and a test-only admin user. `args` go after those, e.g. `--replicaof` for a replica.
  */
-export async function startProductionRedis(configFile?: string, password = randomBytes(16).toString('hex')): Promise<ProductionRedis> {
+export async function startProductionRedis(configFile?: string, password = randomBytes(16).toString('hex'), args: string[] = []): Promise<ProductionRedis> {
   const admin = { username: 'testadmin', password: randomBytes(16).toString('hex') };
   const server = await RedisServer.start({
     configFile: configFile ?? confWithPassword(password),
     auth: admin,
-    args: ['--user', admin.username, 'on', `>${admin.password}`, '~*', '&*', '+@all'],
+    args: ['--user', admin.username, 'on', `>${admin.password}`, '~*', '&*', '+@all', ...args],
   });
   return { server, password, admin };
 }
