@@ -17,12 +17,14 @@ export const PROBLEM_TYPES = {
   'payload-too-large': { status: 413, title: 'The body is too large' },
   'state-too-large': { status: 413, title: 'The state is too large' },
   'unsupported-media-type': { status: 415, title: 'Unsupported content type' },
+  'idempotency-key-reused': { status: 422, title: 'The Idempotency-Key was used for a different request' },
   'precondition-required': { status: 428, title: 'A precondition (If-Match) is required' },
   'rate-limited': { status: 429, title: 'Too many requests' },
   'store-unavailable': { status: 503, title: 'The store is unavailable' },
   'outcome-unknown': { status: 503, title: 'The outcome of the write is unknown' },
   'storage-full': { status: 507, title: 'The store is full' },
   'shutting-down': { status: 503, title: 'The service is shutting down' },
+  'storage-format': { status: 500, title: 'The data in the store is in another format' },
   internal: { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, { status: number; title: string }>;
 

@@ -1,9 +1,11 @@
 import { HttpException } from '@nestjs/common';
 import {
   AlreadyExistsError,
+  IdempotencyKeyReusedError,
   InvalidInputError,
   NotFoundError,
   StateTooLargeError,
+  StorageFormatError,
   VersionConflictError,
   WorkflowStoreError,
 } from '#workflow-store';
@@ -33,6 +35,15 @@ export function toProblem(error: unknown, facts: RequestFacts): { body: ProblemB
   if (error instanceof StateTooLargeError) {
     return { body: problem('state-too-large', error.message, { maxBytes: error.maxBytes }), internal: false };
   }
+  // Always 422, conditional request or not: the key is the problem, not the precondition (the store checks it first).
+  if (error instanceof IdempotencyKeyReusedError) {
+    const detail =
+      `Idempotency-Key ${error.operationId} was already used for a different request on workflow ${error.id}; nothing was written. ` +
+      'Use a new Idempotency-Key for a new request.';
+    return { body: problem('idempotency-key-reused', detail), internal: false };
+  }
+  // The store's message says what it found and what the operator has to do (set REDIS_SHARDS, run an upgrade).
+  if (error instanceof StorageFormatError) return { body: problem('storage-format', error.message), internal: false };
   if (error instanceof VersionConflictError) {
     const type = facts.conditional ? 'precondition-failed' : 'version-conflict';
     return { body: problem(type, error.message, { currentVersion: error.currentVersion }), internal: false };

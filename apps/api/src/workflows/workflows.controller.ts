@@ -1,11 +1,12 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, Req, Res } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { ApiBody, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
   DEFAULT_LIST_LIMIT,
   NotFoundError,
   WorkflowStore,
+  replayOf,
   workflowJsonBytes,
   workflowJsonText,
   type CreateInput,
@@ -19,9 +20,11 @@ import { TenantStores } from '../auth/tenant-stores.js';
 import { ProblemException } from '../problem/problem.exception.js';
 import { etagOf, ifMatchAccepts, ifNoneMatchHits, parseEntityTags, type EntityTagCondition } from './conditional-request.js';
 import { operationIdFrom } from './idempotency-key.js';
+import { answerReplay } from './idempotent-replay.js';
 import { listQueryFrom } from './list-query.js';
 import { requireMediaType } from './media-type.js';
 import { openApiSchemas } from '../openapi/openapi-schemas.js';
+import { ApiIdempotentWrite, DELETE_RESPONSE_HEADERS, WRITE_RESPONSE_HEADERS } from '../openapi/idempotent-write.js';
 
 const JSON_TYPE = 'application/json';
 const MERGE_PATCH_TYPE = 'application/merge-patch+json';
@@ -30,7 +33,6 @@ const JSON_RESPONSE_TYPE = 'application/json; charset=utf-8';
 
 /** Maps HTTP (RFC 9110 conditional requests) onto WorkflowStore calls; no storage logic lives here. */
 @ApiTags('workflows')
-@ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Writes only: a retried request with the same key is applied once.' })
 @Controller('workflows')
 export class WorkflowsController {
   private readonly requireIfMatch: boolean;
@@ -46,7 +48,13 @@ export class WorkflowsController {
   @HttpCode(201)
   @ApiOperation({ summary: 'Create a workflow (409 if the id exists)' })
   @ApiBody({ schema: openApiSchemas.createInput })
-  @ApiResponse({ status: 201, description: 'Created; ETag is the version, Location the URL', schema: openApiSchemas.workflow })
+  @ApiIdempotentWrite()
+  @ApiResponse({
+    status: 201,
+    description: 'Created (or a replay of the create); ETag is the version, Location the URL',
+    schema: openApiSchemas.workflow,
+    headers: { Location: { description: 'The URL of the workflow', schema: { type: 'string' } }, ...WRITE_RESPONSE_HEADERS },
+  })
   async create(@Body() body: unknown, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<Workflow> {
     requireMediaType(request, JSON_TYPE);
     const workflow = await this.stores.of(request).create(body as CreateInput, { operationId: operationIdFrom(request.headers['idempotency-key']) });
@@ -82,7 +90,14 @@ export class WorkflowsController {
   @Put(':id')
   @ApiOperation({ summary: 'Replace the state: If-Match = compare-and-set, If-None-Match: * = create only, neither = upsert' })
   @ApiBody({ schema: openApiSchemas.saveInput })
-  @ApiResponse({ status: 200, schema: openApiSchemas.workflow })
+  @ApiIdempotentWrite()
+  @ApiResponse({ status: 200, description: 'Replaced', schema: openApiSchemas.workflow, headers: WRITE_RESPONSE_HEADERS })
+  @ApiResponse({
+    status: 201,
+    description: 'Created (no If-Match, or If-None-Match: *), or a replay of such a create',
+    schema: openApiSchemas.workflow,
+    headers: { Location: { description: 'The URL of the workflow', schema: { type: 'string' } }, ...WRITE_RESPONSE_HEADERS },
+  })
   async put(
     @Param('id') id: string,
     @Body() body: unknown,
@@ -104,15 +119,21 @@ export class WorkflowsController {
     const expectedVersion = await this.expectedVersionFor(store, id, ifMatch);
     // Answered with the state JSON just stored, not parsed back and re-encoded (see GET).
     const stored = await store.saveJson(id, body as SaveInput, { expectedVersion, operationId });
-    if (!ifMatch && stored.workflow.version === 1) reply.status(201).header('location', locationOf(stored.workflow));
-    reply.header('etag', etagOf(stored.workflow.version)).type(JSON_RESPONSE_TYPE);
+    const replay = replayOf(stored);
+    if (replay) answerReplay(reply, replay, locationOf(stored.workflow), stored.workflow.version);
+    else {
+      if (!ifMatch && stored.workflow.version === 1) reply.status(201).header('location', locationOf(stored.workflow));
+      reply.header('etag', etagOf(stored.workflow.version));
+    }
+    reply.type(JSON_RESPONSE_TYPE);
     return workflowJsonText(stored);
   }
 
   @Patch(':id')
   @ApiOperation({ summary: 'Apply a JSON Merge Patch (application/merge-patch+json) atomically' })
   @ApiBody({ schema: openApiSchemas.patch })
-  @ApiResponse({ status: 200, schema: openApiSchemas.workflow })
+  @ApiIdempotentWrite()
+  @ApiResponse({ status: 200, schema: openApiSchemas.workflow, headers: WRITE_RESPONSE_HEADERS })
   async patch(
     @Param('id') id: string,
     @Body() body: unknown,
@@ -124,7 +145,7 @@ export class WorkflowsController {
     }
     requireMediaType(request, MERGE_PATCH_TYPE);
     const store = this.stores.of(request);
-    const expectedVersion = await this.expectedVersionFor(store, id, parseEntityTags(request.headers['if-match'], 'If-Match'));
+    const expectedVersion = await this.expectedVersionFor(store, id, parseEntityTags(request.headers['if-match'], 'If-Match'), true);
     const workflow = await store.update(id, body as WorkflowPatch, {
       expectedVersion,
       operationId: operationIdFrom(request.headers['idempotency-key']),
@@ -135,16 +156,24 @@ export class WorkflowsController {
   @Delete(':id')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a workflow (If-Match supported)' })
-  async remove(@Param('id') id: string, @Req() request: FastifyRequest): Promise<void> {
+  @ApiIdempotentWrite()
+  @ApiResponse({ status: 204, description: 'Deleted, or a replay of the delete', headers: DELETE_RESPONSE_HEADERS })
+  async remove(@Param('id') id: string, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
     const store = this.stores.of(request);
-    const expectedVersion = await this.expectedVersionFor(store, id, parseEntityTags(request.headers['if-match'], 'If-Match'));
-    await store.delete(id, { expectedVersion, operationId: operationIdFrom(request.headers['idempotency-key']) });
+    const expectedVersion = await this.expectedVersionFor(store, id, parseEntityTags(request.headers['if-match'], 'If-Match'), true);
+    const deleted = await store.delete(id, { expectedVersion, operationId: operationIdFrom(request.headers['idempotency-key']) });
+    const replay = replayOf(deleted);
+    if (!replay) return;
+    // Written again since the delete: a workflow exists under the id now; the header says at which version.
+    const current = replay.changedSince ? await store.getJsonBytes(id) : null;
+    answerReplay(reply, replay, locationOf(deleted), current?.workflow.version);
   }
 
   @Post(':id/touch')
   @HttpCode(200)
   @ApiOperation({ summary: 'Restart the TTL without changing state or version; body { ttlSeconds? } is optional' })
-  @ApiResponse({ status: 200, schema: openApiSchemas.workflow })
+  @ApiIdempotentWrite()
+  @ApiResponse({ status: 200, schema: openApiSchemas.workflow, headers: WRITE_RESPONSE_HEADERS })
   async touch(
     @Param('id') id: string,
     @Body() body: unknown,
@@ -161,16 +190,30 @@ export class WorkflowsController {
     return represent(reply, workflow);
   }
 
-  /** The version a write must find, or undefined for an unconditional write (428 when REQUIRE_IF_MATCH is on). */
-  private async expectedVersionFor(store: WorkflowStore, id: string, ifMatch: EntityTagCondition | undefined): Promise<number | undefined> {
+  /**
+   * The version a write must find, or undefined for an unconditional write (428 when REQUIRE_IF_MATCH is on).
+   * `anyIsExisting`: the write (PATCH, DELETE) already refuses a missing workflow (a 412 on a conditional request),
+   * so `If-Match: *` needs no read and pins no version: a retry with the same Idempotency-Key after the first
+   * attempt succeeded is then the same request, and replayed.
+   */
+  private async expectedVersionFor(
+    store: WorkflowStore,
+    id: string,
+    ifMatch: EntityTagCondition | undefined,
+    anyIsExisting = false,
+  ): Promise<number | undefined> {
+    if (ifMatch?.any && anyIsExisting) return undefined;
     if (ifMatch) return matchedVersion(store, id, ifMatch);
     if (this.requireIfMatch) throw preconditionRequired();
     return undefined;
   }
 }
 
+/** The answer of a write that returns the workflow: ETag = its version, or the original answer when it was a replay. */
 function represent(reply: FastifyReply, workflow: Workflow): Workflow {
-  reply.header('etag', etagOf(workflow.version));
+  const replay = replayOf(workflow);
+  if (replay) answerReplay(reply, replay, locationOf(workflow), workflow.version);
+  else reply.header('etag', etagOf(workflow.version));
   return workflow;
 }
 
