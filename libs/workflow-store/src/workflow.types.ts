@@ -55,8 +55,9 @@ export interface WriteOptions {
   /**
    * Caller-chosen idempotency key of this write (`[A-Za-z0-9_.~-]`, 1–128 chars), scoped to the workflow it targets.
    * A write re-sent with the same key and the same request (kind, id, content, expected version) within
-   * `IDEMPOTENCY_TTL` — and while the workflow lives — is applied at most once: the repeat answers with the original
-   * outcome (`replayOf()` on the result says so). The same key with a different request throws
+   * `IDEMPOTENCY_TTL` — but never past the workflow's expiry as of that write — is applied at most once: the repeat
+   * answers with the workflow as stored now and `replayOf()` on the result says what the original did (or throws
+   * `NotFoundError` when the workflow is gone). The same key with a different request throws
    * `IdempotencyKeyReusedError` and writes nothing. A `create` without an id derives the id from the key, so its
    * retry finds the workflow the first attempt created.
    */
@@ -70,8 +71,9 @@ export interface ReplayInfo {
   /** The version the original write produced (for a delete: the version it deleted). */
   version: number;
   /**
-   * True when the workflow returned is not the one the original write left: it was written since (the result is
-   * the current workflow, at a higher version) or it no longer exists.
+   * True when the workflow returned is not the one the original write left: another version, or another workflow
+   * under the same id (deleted and created again; told apart by creation time in ms). For a delete: true when the
+   * id exists again.
    */
   changedSince: boolean;
 }

@@ -5,7 +5,7 @@ import { StoreUnavailableError } from '../errors/store-unavailable.error.js';
 import { VersionConflictError } from '../errors/version-conflict.error.js';
 import type { LimitsOptions, WorkflowStoreOptions } from '../config/workflow-store.options.js';
 import { IdempotencyKeyReusedError } from '../errors/idempotency-key-reused.error.js';
-import { outcomeOf, type Idempotency, type OutcomeCode } from '../shared/idempotency.js';
+import { changedSince, outcomeOf, type Idempotency, type OutcomeCode } from '../shared/idempotency.js';
 import { indexKey, kindOf, type ListRange } from '../shared/list-order.js';
 import type { DeleteReply, ListSlice, NewRecord, RecordWrite, StorageBackend, StoredReplay, WriteReply } from '../shared/storage-backend.js';
 import type { StoreLogger } from '../shared/store-logger.js';
@@ -19,11 +19,12 @@ interface Entry {
   expiresAtMs: number;
 }
 
-/** A remembered idempotency key, as the Redis scripts keep it: fingerprint, outcome, version, and until when. */
+/** A remembered idempotency key, as the Redis scripts keep it: fingerprint, outcome, the workflow it left, until when. */
 interface RememberedKey {
   fingerprint: string;
   outcome: OutcomeCode;
   version: number;
+  createdMs: number;
   untilMs: number;
 }
 
@@ -146,7 +147,7 @@ export class MemoryStorageBackend implements StorageBackend {
     const { version } = entry.workflow;
     if (expectedVersion !== undefined && version !== expectedVersion) throw new VersionConflictError(id, expectedVersion, version);
     this.records.del(id);
-    this.remember(id, idempotency, 'D', version, entry.expiresAtMs);
+    this.remember(id, idempotency, 'D', entry.workflow, entry.expiresAtMs);
     return { kind: 'deleted', version };
   }
 
@@ -160,7 +161,7 @@ export class MemoryStorageBackend implements StorageBackend {
     const expiresAtMs = Date.now() + ttl * 1000;
     const workflow = { ...entry.workflow, ttlSeconds: ttl, expiresAt: new Date(expiresAtMs).toISOString() };
     this.put(workflow, expiresAtMs);
-    this.remember(id, idempotency, 'T', workflow.version, expiresAtMs);
+    this.remember(id, idempotency, 'T', workflow, expiresAtMs);
     return { kind: 'applied', workflow: structuredClone(workflow) };
   }
 
@@ -254,7 +255,7 @@ export class MemoryStorageBackend implements StorageBackend {
   private commit(workflow: Workflow, idempotency: Idempotency | undefined): WriteReply {
     const expiresAtMs = Date.parse(workflow.expiresAt);
     this.put(workflow, expiresAtMs);
-    this.remember(workflow.id, idempotency, workflow.version === 1 ? 'C' : 'W', workflow.version, expiresAtMs);
+    this.remember(workflow.id, idempotency, workflow.version === 1 ? 'C' : 'W', workflow, expiresAtMs);
     return { kind: 'applied', workflow: structuredClone(workflow) };
   }
 
@@ -285,15 +286,24 @@ export class MemoryStorageBackend implements StorageBackend {
       const { state, ...workflow } = current.workflow;
       stored = { workflow, stateJson: JSON.stringify(state) };
     }
-    return { outcome: outcomeOf(remembered.outcome), version: remembered.version, current: stored };
+    const outcome = outcomeOf(remembered.outcome);
+    const now = current ? { version: current.workflow.version, createdMs: Date.parse(current.workflow.createdAt) } : null;
+    return { outcome, version: remembered.version, current: stored, changedSince: changedSince(outcome, remembered.version, remembered.createdMs, now) };
   }
 
-  private remember(id: string, idempotency: Idempotency | undefined, outcome: OutcomeCode, version: number, lifeEndMs: number): void {
+  /** `left`: the workflow the write left (for a delete: the one it deleted). */
+  private remember(id: string, idempotency: Idempotency | undefined, outcome: OutcomeCode, left: Workflow, lifeEndMs: number): void {
     if (!idempotency) return;
     const now = Date.now();
     const untilMs = Math.min(now + this.limits.idempotencyTtlSeconds * 1000, lifeEndMs);
     if (untilMs <= now) return;
-    const remembered: RememberedKey = { fingerprint: idempotency.fingerprint, outcome, version, untilMs };
+    const remembered: RememberedKey = {
+      fingerprint: idempotency.fingerprint,
+      outcome,
+      version: left.version,
+      createdMs: Date.parse(left.createdAt),
+      untilMs,
+    };
     this.keys.set(`${id}\u0000${idempotency.key}`, remembered, (untilMs - now) / 1000);
   }
 

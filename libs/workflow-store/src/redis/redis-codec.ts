@@ -24,6 +24,12 @@ export function storedWorkflowFromRecordBytes(id: string, record: Buffer | null)
 
 const NEWLINE = 0x0a;
 
+/** The creation time (ms) in a record's header, the second field. */
+export function createdMsOfRecord(record: string): number {
+  const first = record.indexOf('|');
+  return Number(record.slice(first + 1, record.indexOf('|', first + 1)));
+}
+
 function metaFromHeader(id: string, header: string): WorkflowMeta {
   const [version, created, updated, expires, ttl, type, status] = header.split('|');
   return {

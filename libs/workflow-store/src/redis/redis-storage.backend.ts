@@ -3,7 +3,7 @@ import { StoreUnavailableError } from '../errors/store-unavailable.error.js';
 import { WorkflowStoreError } from '../errors/workflow-store.error.js';
 import type { LimitsOptions, RedisOptions } from '../config/workflow-store.options.js';
 import { IdempotencyKeyReusedError } from '../errors/idempotency-key-reused.error.js';
-import { outcomeOf, type Idempotency } from '../shared/idempotency.js';
+import { changedSince, outcomeOf, type Idempotency } from '../shared/idempotency.js';
 import type { ListRange } from '../shared/list-order.js';
 import type { DeleteReply, ListSlice, NewRecord, RecordWrite, StorageBackend, StoredReplay, WriteReply } from '../shared/storage-backend.js';
 import type { StoreLogger } from '../shared/store-logger.js';
@@ -11,7 +11,13 @@ import { DEFAULT_STATUS, DEFAULT_TENANT, DEFAULT_TYPE } from '../workflow.schema
 import type { RestoreOutcome, Workflow } from '../workflow.types.js';
 import { connectWhenReady, createStoreClient } from './redis-client.factory.js';
 import { isCluster, nodeOwning, type StoreRedisClient } from './redis-client.types.js';
-import { storedWorkflowFromRecord, storedWorkflowFromRecordBytes, workflowFromRecord, workflowFromWriteReply } from './redis-codec.js';
+import {
+  createdMsOfRecord,
+  storedWorkflowFromRecord,
+  storedWorkflowFromRecordBytes,
+  workflowFromRecord,
+  workflowFromWriteReply,
+} from './redis-codec.js';
 import type { StoredWorkflowBytes, StoredWorkflowJson } from '../workflow-json.js';
 import { mapRedisError, scriptRefusal, ScriptStatus, unconfirmedWrite } from './redis-errors.js';
 import { RedisKeys } from './redis-keys.js';
@@ -164,14 +170,11 @@ export class RedisStorageBackend implements StorageBackend {
       Promise.all([this.client.get(keys.record), idempotency ? this.client.get(keys.idempotency) : Promise.resolve(null)]),
     );
     if (remembered === null || !idempotency) return { workflow: workflowFromRecord(id, record) };
-    const [fingerprint, outcome, version] = remembered.split('|');
+    const [fingerprint, outcome, version, created] = remembered.split('|');
     if (fingerprint !== idempotency.fingerprint) throw new IdempotencyKeyReusedError(id, idempotency.key);
     // REDIS_DURABILITY=replica: a replay is a success only once a replica has the write it replays.
     if (this.options.durability === 'replica') await this.confirmReplay(id, 'replay');
-    return {
-      workflow: workflowFromRecord(id, record),
-      replay: { outcome: outcomeOf(outcome ?? ''), version: Number(version), current: storedWorkflowFromRecord(id, record) },
-    };
+    return { workflow: workflowFromRecord(id, record), replay: replayOfRecord(id, outcome ?? '', version, created, record) };
   }
 
   async delete(id: string, expectedVersion: number | undefined, idempotency: Idempotency | undefined): Promise<DeleteReply> {
@@ -446,12 +449,16 @@ export class RedisStorageBackend implements StorageBackend {
   }
 }
 
-/** The `{ 2, outcome, version, record or false }` reply of a write that repeats an earlier one. */
+/** The `{ 2, outcome, version, record or false, created }` reply of a write that repeats an earlier one. */
 function replayFrom(id: string, reply: unknown[]): StoredReplay {
   const record = reply[3];
-  return {
-    outcome: outcomeOf(String(reply[1])),
-    version: Number(reply[2]),
-    current: storedWorkflowFromRecord(id, typeof record === 'string' ? record : null),
-  };
+  return replayOfRecord(id, String(reply[1]), reply[2], reply[4], typeof record === 'string' ? record : null);
+}
+
+/** A remembered key's outcome, version and creation time against the record stored now. */
+function replayOfRecord(id: string, outcomeCode: string, version: unknown, created: unknown, record: string | null): StoredReplay {
+  const outcome = outcomeOf(outcomeCode);
+  const current = storedWorkflowFromRecord(id, record);
+  const now = current && record !== null ? { version: current.workflow.version, createdMs: createdMsOfRecord(record) } : null;
+  return { outcome, version: Number(version), current, changedSince: changedSince(outcome, Number(version), Number(created), now) };
 }

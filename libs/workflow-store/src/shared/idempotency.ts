@@ -45,6 +45,16 @@ export function idFromIdempotencyKey(key: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
+/**
+ * Whether the workflow stored now differs from the one a remembered write left, given what the key recorded (the
+ * version and creation time in ms of that workflow). Two lives of one id created in the same millisecond at the
+ * same version cannot be told apart.
+ */
+export function changedSince(outcome: ReplayInfo['outcome'], version: number, createdMs: number, current: { version: number; createdMs: number } | null): boolean {
+  if (outcome === 'deleted') return current !== null;
+  return current === null || current.version !== version || current.createdMs !== createdMs;
+}
+
 const replays = new WeakMap<object, ReplayInfo>();
 
 /** Marks a write's result as a replay (see `replayOf`). */

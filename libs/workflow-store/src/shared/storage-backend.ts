@@ -37,6 +37,11 @@ export interface StoredReplay {
   version: number;
   /** The workflow as stored now, or null when it no longer exists. */
   current: StoredWorkflowJson | null;
+  /**
+   * Whether `current` is not the workflow the original write left: another version, or another life of the id
+   * (deleted and created again: its creation time differs). For a delete: whether the id exists again.
+   */
+  changedSince: boolean;
 }
 
 export type DeleteReply = { kind: 'deleted'; version: number } | { kind: 'replayed'; replay: StoredReplay };

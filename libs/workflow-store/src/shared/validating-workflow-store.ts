@@ -25,6 +25,7 @@ import type {
   ListQuery,
   MutateOptions,
   MutateResult,
+  ReplayInfo,
   RestoreOutcome,
   SaveInput,
   SaveOptions,
@@ -126,7 +127,7 @@ export class ValidatingWorkflowStore extends WorkflowStore {
       return { workflow, stateJson: JSON.stringify(state) };
     }
     const current = replayedOrGone(id, reply.replay);
-    return markReplay(current, replayInfo(reply.replay, current.workflow.version));
+    return markReplay(current, replayInfo(reply.replay));
   }
 
   private async saveReply(id: string, input: SaveInput, options: SaveOptions): Promise<WriteReply> {
@@ -188,7 +189,7 @@ export class ValidatingWorkflowStore extends WorkflowStore {
     const reply = await this.backend.delete(id, opts.expectedVersion, idempotency);
     if (reply.kind === 'deleted') return { id, version: reply.version };
     const { replay } = reply;
-    return markReplay({ id, version: replay.version }, { outcome: replay.outcome, version: replay.version, changedSince: replay.current !== null });
+    return markReplay({ id, version: replay.version }, { outcome: replay.outcome, version: replay.version, changedSince: replay.changedSince });
   }
 
   async list(query: ListQuery = {}): Promise<ListPage> {
@@ -300,7 +301,7 @@ export class ValidatingWorkflowStore extends WorkflowStore {
     if (reply.kind === 'applied-json') return withState(reply.workflow, ownedState ?? (JSON.parse(reply.stateJson) as JsonObject));
     const current = replayedOrGone(id, reply.replay);
     const workflow = withState(current.workflow, JSON.parse(current.stateJson) as JsonObject);
-    return markReplay(workflow, replayInfo(reply.replay, workflow.version));
+    return markReplay(workflow, replayInfo(reply.replay));
   }
 }
 
@@ -310,6 +311,6 @@ function replayedOrGone(id: string, replay: StoredReplay): StoredWorkflowJson {
   throw new NotFoundError(id, `the write with this idempotency key was applied earlier (version ${replay.version}), but workflow ${id} no longer exists`);
 }
 
-function replayInfo(replay: StoredReplay, currentVersion: number) {
-  return { outcome: replay.outcome, version: replay.version, changedSince: currentVersion !== replay.version };
+function replayInfo(replay: StoredReplay): ReplayInfo {
+  return { outcome: replay.outcome, version: replay.version, changedSince: replay.changedSince };
 }

@@ -7,7 +7,7 @@
   ARGV[4] idempotency window ms  ARGV[5] purge batch size
   Returns:
     { 1, deleted version }                    deleted
-    { 2, outcome, version, record or false }  same key, same request: applied earlier
+    { 2, outcome, version, record or false, created }  same key, same request: applied earlier
     { -6, outcome, version }                  same key, different request: nothing written
     { -2, current version }                   version mismatch, nothing written
     { -3 }                                    absent
@@ -23,6 +23,6 @@ if ARGV[2] ~= '' and version ~= tonumber(ARGV[2]) then return { -2, version } en
 
 redis.call('DEL', KEYS[1])
 unindex(KEYS[3], KEYS[4], KEYS[5], ARGV[1])
-rememberKey(KEYS[2], ARGV[3], 'D', version, now, tonumber(ARGV[4]), old.e)
+rememberKey(KEYS[2], ARGV[3], 'D', version, old.c, now, tonumber(ARGV[4]), old.e)
 purge(KEYS[3], KEYS[4], KEYS[5], now, tonumber(ARGV[5]))
 return { 1, version }

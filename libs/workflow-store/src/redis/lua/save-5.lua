@@ -9,7 +9,7 @@
   ARGV[10] default type  ARGV[11] default status  ARGV[12] default ttl seconds
   Returns:
     { 1, version, createdMs, updatedMs, expiresMs, type, status, ttl }  written
-    { 2, outcome, version, record or false }                            same key, same request: applied earlier
+    { 2, outcome, version, record or false, created }                   same key, same request: applied earlier
     { -6, outcome, version }                                            same key, different request: nothing written
     { -2, current version }                                             version mismatch, nothing written
     { -3 }                                                              expected a version but absent
@@ -33,6 +33,6 @@ version = (version or 0) + 1
 local expireAt = now + ttl * 1000
 writeRecord(KEYS[1], headerOf(version, created, now, expireAt, ttl, wtype, status), ARGV[4], expireAt)
 reindex(KEYS[3], KEYS[4], KEYS[5], ARGV[1], wtype, status, expireAt, ttl)
-rememberKey(KEYS[2], ARGV[7], version == 1 and 'C' or 'W', version, now, tonumber(ARGV[8]), expireAt)
+rememberKey(KEYS[2], ARGV[7], version == 1 and 'C' or 'W', version, created, now, tonumber(ARGV[8]), expireAt)
 purge(KEYS[3], KEYS[4], KEYS[5], now, tonumber(ARGV[9]))
 return { 1, version, created, now, expireAt, wtype, status, ttl }

@@ -6,7 +6,7 @@
   ARGV[4] idempotency window ms  ARGV[5] purge batch size
   Returns:
     { 1, record }                             touched: the whole record as stored (header, newline, state JSON)
-    { 2, outcome, version, record or false }  same key, same request: applied earlier
+    { 2, outcome, version, record or false, created }  same key, same request: applied earlier
     { -6, outcome, version }                  same key, different request: nothing written
     { -3 }                                    absent
 ]]
@@ -24,6 +24,6 @@ local state = string.sub(record, string.find(record, '\n', 1, true) + 1)
 local header = headerOf(old.v, old.c, old.u, expireAt, ttl, old.t, old.s)
 writeRecord(KEYS[1], header, state, expireAt)
 reindex(KEYS[3], KEYS[4], KEYS[5], ARGV[1], old.t, old.s, expireAt, ttl)
-rememberKey(KEYS[2], ARGV[3], 'T', old.v, now, tonumber(ARGV[4]), expireAt)
+rememberKey(KEYS[2], ARGV[3], 'T', old.v, old.c, now, tonumber(ARGV[4]), expireAt)
 purge(KEYS[3], KEYS[4], KEYS[5], now, tonumber(ARGV[5]))
 return { 1, header .. state }

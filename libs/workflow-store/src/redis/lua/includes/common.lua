@@ -2,9 +2,11 @@
 -- Storage format v2. Key roles, always passed in KEYS and sharing one {shard} hash tag (see redis-keys.ts):
 --   rec  string the workflow: a header "version|created|updated|expires|ttl|type|status" (times in ms, ttl in s),
 --               a newline, then the state JSON as the caller sent it (one value: a read is one GET)
---   idem string one remembered idempotency key of this workflow: "fingerprint|outcome|version", outcome C created,
---               W written, T touched, D deleted; expires after the idempotency window or with the workflow, whichever
---               is first. When the write has no key, KEYS holds a placeholder of the shard that is never touched.
+--   idem string one remembered idempotency key of this workflow: "fingerprint|outcome|version|created", outcome C
+--               created, W written, T touched, D deleted; version and created (ms) identify the workflow the write
+--               left (for D: the one it deleted). It expires after the idempotency window or when that workflow
+--               expires as of the write, whichever is first. When the write has no key, KEYS holds a placeholder of
+--               the shard that is never touched.
 --   idx  zset   lexicographic index of the shard, all scores 0, four entries per workflow: "a\0id",
 --               "y\0type\0id", "t\0type\0status\0id", "s\0status\0id" (a filter's entries sort by id alone, so a
 --               walk holds while labels change)
@@ -46,22 +48,24 @@ local function nowMs()
 end
 
 -- An earlier write with this idempotency key: nil when there is none (or the write has no key); otherwise the reply
--- to send instead of writing: { 2, outcome, version, current record or false } for the same request, or
+-- to send instead of writing: { 2, outcome, version, current record or false, created } for the same request, or
 -- { -6, outcome, version } when the key was used for a different request (another fingerprint).
 local function replayOf(idemKey, fingerprint, recKey)
   if fingerprint == '' then return nil end
   local remembered = redis.call('GET', idemKey)
   if not remembered then return nil end
-  local fp, outcome, version = string.match(remembered, '^([^|]*)|(%u)|(%d+)$')
+  local fp, outcome, version, created = string.match(remembered, '^([^|]*)|(%u)|(%d+)|(%-?%d+)$')
   if fp ~= fingerprint then return { -6, outcome, tonumber(version) } end
-  return { 2, outcome, tonumber(version), redis.call('GET', recKey) }
+  return { 2, outcome, tonumber(version), redis.call('GET', recKey), created }
 end
 
 -- Remembers this write's idempotency key for the window, but never past `lifeEndMs` (when its workflow expires).
-local function rememberKey(idemKey, fingerprint, outcome, version, now, windowMs, lifeEndMs)
+local function rememberKey(idemKey, fingerprint, outcome, version, created, now, windowMs, lifeEndMs)
   if fingerprint == '' then return end
   local untilMs = math.min(now + windowMs, lifeEndMs)
-  if untilMs > now then redis.call('SET', idemKey, fingerprint .. '|' .. outcome .. '|' .. version, 'PXAT', untilMs) end
+  if untilMs > now then
+    redis.call('SET', idemKey, fingerprint .. '|' .. outcome .. '|' .. version .. '|' .. created, 'PXAT', untilMs)
+  end
 end
 
 -- A shard's index keys live as long as their longest-lived entry plus the margin, so none outlives the workflows it
