@@ -59,10 +59,14 @@ async function refusal(promise: Promise<unknown>): Promise<StorageFormatError> {
 }
 
 describe('the format record', () => {
-  it('is written at first use with the format and shard count, and is the one key without a TTL', async () => {
+  it('is written before a tenant\'s first write (not by boot or reads) with the format and shard count, and is the one key without a TTL', async () => {
     const prefix = randomPrefix();
     const store = await connected(prefix, { REDIS_SHARDS: '32' });
+    await store.get('nothing');
+    await store.forTenant('acme').list({});
+    expect(await inspector.exists(`${prefix}:format`)).toBe(0);
     await store.forTenant('acme').create({ type: 't', state: {} });
+    await store.create({ type: 't', state: {} });
     const records = await inspector.hgetall(`${prefix}:format`);
     expect(Object.keys(records).sort()).toEqual(['acme', 'default']);
     for (const text of Object.values(records)) expect(JSON.parse(text)).toMatchObject({ format: 2, shards: 32 });

@@ -31,6 +31,11 @@ export { openWorkflowFile, type WorkflowFile, type FileEntry } from './migration
 export { exportChunks, type ExportOptions } from './migration/export-chunks.js';
 export { restoreEntries, type RestoreEntriesOptions, type RestoreEntriesResult } from './migration/restore-entries.js';
 export { formatSummary, type RestoreSummary, type RestoreFailure } from './migration/restore-summary.js';
+export { upgradeStorage, type UpgradeRequest, type UpgradeHooks } from './migration/upgrade/upgrade-storage.js';
+export { UpgradeRefusedError, type UpgradePlan, type TenantPlan } from './migration/upgrade/upgrade-plan.js';
+export { formatUpgradeCounts, processedOf, type UpgradeSummary, type UpgradeCounts, type TenantUpgrade } from './migration/upgrade/upgrade-summary.js';
+export type { UpgradeFailure } from './migration/upgrade/move-step.js';
+export { MAX_SHARDS } from './redis/redis-keys.js';
 export { WorkflowStoreModule } from './nest/workflow-store.module.js';
 export { redactUrl } from './redis/redact-url.js';
 export { createStoreClient, describeRedisTarget } from './redis/redis-client.factory.js';

@@ -49,8 +49,11 @@ export class RedisStorageBackend implements StorageBackend {
   private connectionEpoch = 0;
   /** Tenant views by tenant; they share this backend's connection. */
   private readonly views = new Map<string, RedisStorageBackend>();
-  /** Resolves once this tenant's format record is known to fit (the root's is checked in connect). */
-  private formatChecked: Promise<void> | undefined;
+  /**
+   * How far this tenant's format is known to fit: `recorded` (its record fits: reads and writes go ahead),
+   * `readable` (no record and no v1 data: reads go ahead, the first write records the format), or not checked yet.
+   */
+  private formatLevel: 'unchecked' | 'readable' | 'recorded' = 'unchecked';
   /** Where the periodic sweep stands: tenant index, shard. */
   private sweepCursor = { tenant: 0, shard: 0 };
   readonly shards: number;
@@ -89,7 +92,10 @@ export class RedisStorageBackend implements StorageBackend {
     await connectWhenReady(this.client, this.options, this.logger);
     try {
       await checkRedisServer(this.client, this.options.persistenceCheck, this.logger);
-      if (this.options.formatCheck !== 'off') await checkStorageFormat(this.client, this.options.keyPrefix, this.shards);
+      if (this.options.formatCheck !== 'off') {
+        const found = await checkStorageFormat(this.client, this.options.keyPrefix, this.shards);
+        this.formatLevel = found === 'recorded' ? 'recorded' : 'readable';
+      }
     } catch (error) {
       this.client.disconnect();
       throw error instanceof WorkflowStoreError ? error : mapRedisError(error, 'boot check', false);
@@ -159,12 +165,12 @@ export class RedisStorageBackend implements StorageBackend {
       (bytes ? this.client.getBuffer(key) : this.client.get(key)).catch((error: unknown) => {
         throw mapRedisError(error, 'get', false);
       });
-    // The root's format was checked at boot; a tenant view's at its first use (then this is one resolved promise).
-    return this.view ? this.ensureFormat().then(read) : read();
+    // The root's format was checked at boot; a tenant view's at its first use.
+    return this.formatLevel === 'unchecked' && this.options.formatCheck !== 'off' ? this.ensureFormat(false).then(read) : read();
   }
 
   async getForWrite(id: string, idempotency: Idempotency | undefined): Promise<{ workflow: Workflow | null; replay?: StoredReplay }> {
-    await this.ensureFormat();
+    if (this.formatLevel !== 'recorded') await this.ensureFormat();
     const keys = this.keys.forWorkflow(id, idempotency?.key);
     const [record, remembered] = await this.read('read for write', () =>
       Promise.all([this.client.get(keys.record), idempotency ? this.client.get(keys.idempotency) : Promise.resolve(null)]),
@@ -209,7 +215,7 @@ export class RedisStorageBackend implements StorageBackend {
 
   /** Walks the shards in order from the range's position (see redis-list-walk.ts). */
   async listSlice(range: ListRange, limit: number): Promise<ListSlice> {
-    await this.ensureFormat();
+    await this.ensureFormat(false);
     return walkShards(this.client, this.keys, range, limit, (operation, command) => this.read(operation, command));
   }
 
@@ -235,7 +241,7 @@ export class RedisStorageBackend implements StorageBackend {
 
   /** Counts expiry-index entries still in the future by Redis' clock (TIME): one per live workflow, swept or not. */
   async count(): Promise<number> {
-    await this.ensureFormat();
+    await this.ensureFormat(false);
     const [seconds, micros] = await this.read('count', () => this.client.time());
     const now = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
     const perShard = await this.read('count', () =>
@@ -299,7 +305,7 @@ export class RedisStorageBackend implements StorageBackend {
   }
 
   private async write(name: ScriptName, id: string, idempotency: Idempotency | undefined, args: (string | number)[]): Promise<unknown[]> {
-    await this.ensureFormat();
+    if (this.formatLevel !== 'recorded') await this.ensureFormat();
     const keys = this.keys.forWorkflow(id, idempotency?.key);
     const scriptKeys = [keys.record, keys.idempotency, keys.index, keys.expiry, keys.labels];
     if (this.options.durability === 'replica') return this.writeConfirmed(name, id, scriptKeys, args);
@@ -375,16 +381,17 @@ export class RedisStorageBackend implements StorageBackend {
     return (this.view?.root ?? this).connectionEpoch;
   }
 
-  /** A tenant view checks its tenant's format record once, at its first use; the root did at boot. */
-  private ensureFormat(): Promise<void> {
-    if (!this.view || this.options.formatCheck === 'off') return Promise.resolve();
-    if (!this.formatChecked) {
-      const tenant = this.view.tenant;
-      this.formatChecked = this.read('format check', () => ensureTenantFormat(this.client, this.options.keyPrefix, tenant, this.shards));
-      // A failed check (Redis down, a mismatch) is tried again at the next call, not remembered.
-      this.formatChecked.catch(() => (this.formatChecked = undefined));
-    }
-    return this.formatChecked;
+  /**
+   * Checks the tenant's format once: before its first read (without writing anything) and before its first write
+   * (recording the format if the tenant has none). The root checked at boot. A failed check (Redis down, a
+   * mismatch) is not remembered: the next call checks again.
+   */
+  private async ensureFormat(forWrite = true): Promise<void> {
+    if (this.options.formatCheck === 'off' || this.formatLevel === 'recorded' || (!forWrite && this.formatLevel === 'readable')) return;
+    const tenant = this.view?.tenant ?? DEFAULT_TENANT;
+    const found = await this.read('format check', () => ensureTenantFormat(this.client, this.options.keyPrefix, tenant, this.shards, forWrite));
+    if (found === 'recorded') this.formatLevel = 'recorded';
+    else if (this.formatLevel === 'unchecked') this.formatLevel = 'readable';
   }
 
   private writeReply(reply: unknown[], id: string, stateJson: string, idempotency: Idempotency | undefined, expectedVersion?: number): WriteReply {

@@ -6,9 +6,10 @@ import { V1Keys, V1_SHARDS } from './v1-layout.js';
 /**
  * The format record: what layout a tenant's data is in. One hash per prefix (`<prefix>:format`), a field per tenant
  * holding JSON `{ format, shards, since }`, and `reshardTo` while `workflow-store upgrade` moves the tenant to
- * another shard count. It is written at a tenant's first use and checked at boot and at each tenant's first use
- * by every process, so a store configured differently from its data refuses instead of writing beside it. It has
- * no TTL (the one key that has none): it must outlive the data it describes, and is a few dozen bytes a tenant.
+ * another shard count (equal to `shards` while it moves v1 data in or copies the tenant into another prefix). It
+ * is written at a tenant's first use and checked at boot and at each tenant's first use by every process, so a
+ * store configured differently from its data refuses instead of writing beside it. It has no TTL (the one key that
+ * has none): it must outlive the data it describes, and is a few dozen bytes a tenant.
  */
 export interface FormatRecord {
   format: number;
@@ -47,6 +48,9 @@ export function formatMismatch(prefix: string, tenant: string, record: FormatRec
   if (record.format !== FORMAT_VERSION) {
     return `${where} is in storage format v${record.format}; this version reads v${FORMAT_VERSION}`;
   }
+  if (record.reshardTo !== undefined && record.reshardTo === record.shards) {
+    return `${where} is being moved into storage format v${FORMAT_VERSION} with ${record.shards} shards by \`workflow-store upgrade\`; let it finish (re-run it to resume)`;
+  }
   if (record.reshardTo !== undefined) {
     return `${where} is being re-sharded from ${record.shards} to ${record.reshardTo} shards by \`workflow-store upgrade\`; let it finish (re-run it to resume)`;
   }
@@ -66,12 +70,15 @@ export async function hasV1Data(client: StoreRedisClient, prefix: string, tenant
   return found.some((n) => n > 0);
 }
 
+/** What a check found: the tenant's record fits (`recorded`), or it has none and no v1 data either (`absent`). */
+export type TenantFormat = 'recorded' | 'absent';
+
 /**
  * Makes sure a tenant's data is in this store's format: refuses v1 data and a recorded format or shard count other
- * than this store's; records the format when the tenant has none yet (HSETNX, then read back, so two processes
- * configured differently that start at once cannot both win).
+ * than this store's. With `record`, writes the format when the tenant has none yet (HSETNX, then read back, so two
+ * processes configured differently that start at once cannot both win); without (before a read), writes nothing.
  */
-export async function ensureTenantFormat(client: StoreRedisClient, prefix: string, tenant: string, shards: number): Promise<void> {
+export async function ensureTenantFormat(client: StoreRedisClient, prefix: string, tenant: string, shards: number, record: boolean): Promise<TenantFormat> {
   const key = formatKey(prefix);
   let text = await client.hget(key, tenant);
   if (text === null) {
@@ -80,22 +87,27 @@ export async function ensureTenantFormat(client: StoreRedisClient, prefix: strin
         `tenant "${tenant}" under prefix "${prefix}" holds data in storage format v1; run \`workflow-store upgrade\` (with the service stopped) to move it to v${FORMAT_VERSION}`,
       );
     }
-    const record: FormatRecord = { format: FORMAT_VERSION, shards, since: new Date().toISOString() };
-    await client.hsetnx(key, tenant, JSON.stringify(record));
+    if (!record) return 'absent';
+    const created: FormatRecord = { format: FORMAT_VERSION, shards, since: new Date().toISOString() };
+    await client.hsetnx(key, tenant, JSON.stringify(created));
     text = await client.hget(key, tenant);
     if (text === null) throw new StorageFormatError(`the format record of tenant "${tenant}" vanished while it was written`);
   }
   const mismatch = formatMismatch(prefix, tenant, parseFormatRecord(tenant, text), shards);
   if (mismatch) throw new StorageFormatError(mismatch);
+  return 'recorded';
 }
 
-/** Boot: every recorded tenant must fit this store, and the default tenant must hold no v1 data. */
-export async function checkStorageFormat(client: StoreRedisClient, prefix: string, shards: number): Promise<void> {
+/**
+ * Boot: every recorded tenant must fit this store, and the default tenant must hold no v1 data. Writes nothing: the
+ * default tenant's record is written before its first write, like every tenant's.
+ */
+export async function checkStorageFormat(client: StoreRedisClient, prefix: string, shards: number): Promise<TenantFormat> {
   const problems: string[] = [];
   for (const [tenant, record] of await readFormatRecords(client, prefix)) {
     const mismatch = formatMismatch(prefix, tenant, record, shards);
     if (mismatch) problems.push(mismatch);
   }
   if (problems.length > 0) throw new StorageFormatError(`the data in Redis does not fit this store: ${problems.join('; ')}`);
-  await ensureTenantFormat(client, prefix, 'default', shards);
+  return ensureTenantFormat(client, prefix, 'default', shards, false);
 }
