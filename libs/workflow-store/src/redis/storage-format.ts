@@ -7,7 +7,7 @@ import { V1Keys, V1_SHARDS } from './v1-layout.js';
  * The format record: what layout a tenant's data is in. One hash per prefix (`<prefix>:format`), a field per tenant
  * holding JSON `{ format, shards, since }`, and `reshardTo` while `workflow-store upgrade` moves the tenant to
  * another shard count (equal to `shards` while it moves v1 data in or copies the tenant into another prefix). It
- * is written at a tenant's first use and checked at boot and at each tenant's first use by every process, so a
+ * is written before a tenant's first write and checked at boot and at each tenant's first use by every process, so a
  * store configured differently from its data refuses instead of writing beside it. It has no TTL (the one key that
  * has none): it must outlive the data it describes, and is a few dozen bytes a tenant.
  */
