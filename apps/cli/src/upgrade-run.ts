@@ -7,13 +7,13 @@ import {
   StoreUnavailableError,
   upgradeStorage,
   UpgradeRefusedError,
-  type StoreLogger,
   type UpgradeFailure,
   type UpgradeSummary,
   type WorkflowStoreOptions,
 } from '#workflow-store';
 import { CliError, EXIT_FAILED, EXIT_OK } from './cli-error.js';
 import { costOf, type CliOutput } from './io/cli-output.js';
+import { cliLogger, stringEntries } from './io/open-store.js';
 import { startProgress } from './io/progress.js';
 
 /** Failed workflows printed one by one; beyond this only their number is given. */
@@ -110,17 +110,4 @@ function summaryLine(summary: UpgradeSummary, where: string, run: UpgradeRun, st
   ];
   if (run.targetPrefix !== undefined) parts.push(`source left as it was`);
   return `${parts.join('; ')} (${costOf(startedAt, processedOf(summary.totals))})`;
-}
-
-function stringEntries(env: NodeJS.ProcessEnv): Record<string, string> {
-  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
-}
-
-/** Warnings and errors from the store (e.g. the persistence check) reach the user; routine logs do not. */
-function cliLogger(output: CliOutput): StoreLogger {
-  return {
-    log: () => undefined,
-    warn: (message: string) => output.message(`warning: ${message}`),
-    error: (message: string) => output.message(`error: ${message}`),
-  };
 }

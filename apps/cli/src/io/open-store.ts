@@ -47,12 +47,12 @@ export async function openStore(overrides: Record<string, string>, output: CliOu
   return { store, name };
 }
 
-function stringEntries(env: NodeJS.ProcessEnv): Record<string, string> {
+export function stringEntries(env: NodeJS.ProcessEnv): Record<string, string> {
   return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
 }
 
 /** Warnings and errors from the store (e.g. the persistence check) reach the user; routine logs do not. */
-function cliLogger(output: CliOutput): StoreLogger {
+export function cliLogger(output: CliOutput): StoreLogger {
   return {
     log: () => undefined,
     warn: (message: string) => output.message(`warning: ${message}`),
