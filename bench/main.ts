@@ -1,6 +1,9 @@
-// npm run bench [-- --quick] [-- --cpu-prof] [-- --only=get,update,save,keyv,memory-get,memory-update,http-get,http-put,list,memory-usage]
+// npm run bench [-- --quick] [-- --cpu-prof] [-- --only=group,...]
+// Groups: get, update, save, keyv, save-idempotency, memory-get, memory-update, http-get, http-put, memory-usage,
+// memory-idempotency, list, list-shards, list-filter-shards.
 // Starts its own redis-server, measures every figure of the store against a raw baseline in the same run, prints
-// the table, writes bench/results/latest.json and (full runs of every figure) the results block of BENCHMARKS.md.
+// the table, and for a full run of every figure writes bench/results/latest.json and the results block of
+// BENCHMARKS.md; any other run (--quick, --only) writes bench/results/partial.json and leaves both alone.
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +12,9 @@ import type { Comparison } from './lib/comparison.js';
 import { RedisProcess, REDIS_BENCH_SETTINGS } from './lib/redis-process.js';
 import { gitCommit, machineInfo, printSummary, updateBenchmarksMd, writeJson, type RunInfo } from './report.js';
 import { httpScenario } from './scenarios/http.scenario.js';
+import { idempotencyMemoryScenario } from './scenarios/idempotency-memory.scenario.js';
+import { idempotencySaveScenario } from './scenarios/idempotency-save.scenario.js';
+import { listShardsScenario } from './scenarios/list-shards.scenario.js';
 import { listScenario } from './scenarios/list.scenario.js';
 import { memoryBackendScenario } from './scenarios/memory-backend.scenario.js';
 import { redisMemoryScenario } from './scenarios/redis-memory.scenario.js';
@@ -29,13 +35,21 @@ async function main(): Promise<void> {
   try {
     const storeGroups = ['get', 'update', 'save', 'keyv'];
     if (storeGroups.some((g) => wants(config, g))) rows.push(...(await redisStoreScenario(config, redis.url, log)));
+    if (wants(config, 'save-idempotency')) rows.push(...(await idempotencySaveScenario(config, redis, log)));
     if (wants(config, 'memory-get') || wants(config, 'memory-update')) rows.push(...(await memoryBackendScenario(config, log)));
     if (wants(config, 'http-get') || wants(config, 'http-put')) rows.push(...(await httpScenario(config, redis.url, log)));
     if (wants(config, 'memory-usage')) rows.push(...(await redisMemoryScenario(config, redis, log)));
+    // Before the list fills: its used_memory delta is best taken while no big dict of another scenario is rehashing.
+    if (wants(config, 'memory-idempotency')) rows.push(...(await idempotencyMemoryScenario(config, redis, log)));
     if (wants(config, 'list')) {
       const list = await listScenario(config, redis.url, log);
       rows.push(...list.rows);
       extra.listFill = list.fill;
+    }
+    if (wants(config, 'list-shards') || wants(config, 'list-filter-shards')) {
+      const list = await listShardsScenario(config, redis, log);
+      rows.push(...list.rows);
+      extra.listShardsFill = list.fill;
     }
     const info: RunInfo = {
       date: new Date().toISOString(),
@@ -49,11 +63,16 @@ async function main(): Promise<void> {
       extra: { ...extra, quickBigListSize: config.quick ? config.listBig : undefined },
     };
     printSummary(rows, info);
-    writeJson(root('bench/results/latest.json'), rows, info);
-    log('wrote bench/results/latest.json');
-    if (!config.quick && config.only.length === 0) {
+    // Only a full run of every figure replaces the recorded results; a partial one must not overwrite them.
+    const complete = !config.quick && config.only.length === 0;
+    const json = complete ? 'bench/results/latest.json' : 'bench/results/partial.json';
+    writeJson(root(json), rows, info);
+    log(`wrote ${json}`);
+    if (complete) {
       updateBenchmarksMd(root('BENCHMARKS.md'), rows, info);
       log('updated the results block of BENCHMARKS.md');
+    } else {
+      log('partial run (--quick or --only): BENCHMARKS.md and bench/results/latest.json left as they are');
     }
     if (config.quick) log(`quick mode: one short run per figure, the big list store has ${config.listBig.toLocaleString('en-US')} workflows (full mode: 1,000,000)`);
   } finally {

@@ -53,9 +53,9 @@ export function markdownTable(rows: Comparison[]): string {
     '|---|---|--:|--:|--:|---|--:|--:|--:|--:|---|---|',
   ];
   for (const row of rows) {
-    const bytes = row.group === 'memory-usage';
-    const subject = bytes ? [`${n(row.subject.opsPerSec)} B/workflow`, '', ''] : [n(row.subject.opsPerSec), ms(row.subject.p50Ms), ms(row.subject.p99Ms)];
-    const baseline = bytes ? [`${n(row.baseline.opsPerSec)} B of JSON`, '', ''] : [n(row.baseline.opsPerSec), ms(row.baseline.p50Ms), ms(row.baseline.p99Ms)];
+    const unit = row.unit;
+    const subject = unit ? [`${n(row.subject.opsPerSec)} ${unit.subject}`, '', ''] : [n(row.subject.opsPerSec), ms(row.subject.p50Ms), ms(row.subject.p99Ms)];
+    const baseline = unit ? [`${n(row.baseline.opsPerSec)} ${unit.baseline}`, '', ''] : [n(row.baseline.opsPerSec), ms(row.baseline.p50Ms), ms(row.baseline.p99Ms)];
     const errors = row.subject.errors + row.baseline.errors;
     lines.push(
       `| ${row.figure}${errors > 0 ? ` (${errors} errors)` : ''} | ${row.size} | ${subject.join(' | ')} | ${row.baselineLabel} | ${baseline.join(' | ')} | ${n(row.ratio, 2)}× | ${row.target ?? '–'} | ${verdict(row)} |`,

@@ -15,13 +15,40 @@ export interface BenchConfig {
   httpWarmupS: number;
   listSmall: number;
   listBig: number;
-  /** Workflows per size written for the memory figure. */
+  /** Workflows per size written for the record part of the memory figure. */
   memorySample: number;
+  /**
+   * Workflows per shard written for the index part of the memory figure (× 64 shards): past Redis' listpack limits
+   * (128 sorted-set entries, 512 hash fields), so every index key is in the encoding a real store's is in.
+   */
+  memoryIndexPerShard: number;
+  /** Workflows in each of the two stores of the shard-count list figures (REDIS_SHARDS=16 and =1024). */
+  listShardsSize: number;
+  /** Keyed writes per round of the memory-per-idempotency-key figure. */
+  idempotencyKeys: number;
   /** Pass --cpu-prof to the API process (profiles in bench/results/profiles). */
   cpuProf: boolean;
   /** Run only these groups (e.g. --only=http,get); all when empty. */
   only: string[];
 }
+
+/** Every --only group, in the order main.ts runs them. */
+export const GROUPS = [
+  'get',
+  'update',
+  'save',
+  'keyv',
+  'save-idempotency',
+  'memory-get',
+  'memory-update',
+  'http-get',
+  'http-put',
+  'memory-usage',
+  'memory-idempotency',
+  'list',
+  'list-shards',
+  'list-filter-shards',
+] as const;
 
 export function benchConfig(argv: string[]): BenchConfig {
   const quick = argv.includes('--quick');
@@ -29,6 +56,8 @@ export function benchConfig(argv: string[]): BenchConfig {
   const only = onlyArg ? onlyArg.slice('--only='.length).split(',').filter(Boolean) : [];
   const unknown = argv.filter((a) => a !== '--quick' && a !== '--cpu-prof' && !a.startsWith('--only='));
   if (unknown.length > 0) throw new Error(`unknown arguments: ${unknown.join(' ')} (use --quick, --cpu-prof, --only=group,...)`);
+  const unknownGroups = only.filter((g) => !(GROUPS as readonly string[]).includes(g));
+  if (unknownGroups.length > 0) throw new Error(`unknown --only groups: ${unknownGroups.join(', ')} (groups: ${GROUPS.join(', ')})`);
   return {
     quick,
     rounds: quick ? 1 : 3,
@@ -41,6 +70,9 @@ export function benchConfig(argv: string[]): BenchConfig {
     listSmall: 1_000,
     listBig: quick ? 100_000 : 1_000_000,
     memorySample: quick ? 500 : 2000,
+    memoryIndexPerShard: 600,
+    listShardsSize: quick ? 100_000 : 1_000_000,
+    idempotencyKeys: quick ? 5_000 : 20_000,
     cpuProf: argv.includes('--cpu-prof'),
     only,
   };

@@ -1,5 +1,8 @@
 import type { Measurement } from './measure.js';
 
+/** A byte count in a Comparison's measurement slot (rows with a `unit`). */
+export const bytesOnly = (value: number): Measurement => ({ opsPerSec: value, p50Ms: NaN, p99Ms: NaN, ops: 0, errors: 0 });
+
 /**
  * One row of the report: a figure of the store against its baseline, measured in the same run.
  * `ratio` is always "store ÷ baseline" in the unit the target is stated in (see `ratioMeaning`).
@@ -18,6 +21,8 @@ export interface Comparison {
   target?: string;
   pass?: boolean;
   note?: string;
+  /** Rows of bytes, not timings: the unit after each figure (e.g. "B/workflow", "B of JSON"); no latencies shown. */
+  unit?: { subject: string; baseline: string };
 }
 
 /** Ratio of throughputs (higher is better for the store), checked against a lower bound. */

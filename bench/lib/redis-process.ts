@@ -42,9 +42,9 @@ export class RedisProcess {
     return this.child.pid;
   }
 
-  /** A plain client for seeding and inspection (not the one being measured). */
-  client(): Redis {
-    return new Redis(this.port, '127.0.0.1', { maxRetriesPerRequest: 1 });
+  /** A plain client for seeding and inspection (not the one being measured), on database `db`. */
+  client(db = 0): Redis {
+    return new Redis(this.port, '127.0.0.1', { maxRetriesPerRequest: 1, db });
   }
 
   async version(): Promise<string> {

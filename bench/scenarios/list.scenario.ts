@@ -1,22 +1,10 @@
-import type { ValidatingWorkflowStore } from '#workflow-store';
 import type { BenchConfig } from '../lib/bench-config.js';
 import type { Comparison } from '../lib/comparison.js';
 import { fillStore } from '../lib/fill.js';
 import { measure } from '../lib/measure.js';
+import { PAGE, pageWalker } from '../lib/page-walker.js';
 import { pairedRuns } from '../lib/paired-runs.js';
 import { redisStore } from '../lib/store-factory.js';
-
-const PAGE = 100;
-
-/** Walks pages of 100 from the start, following cursors, starting over at the end. */
-function pageWalker(store: ValidatingWorkflowStore): () => Promise<void> {
-  let cursor: string | undefined;
-  return async () => {
-    const page = await store.list({ limit: PAGE, cursor });
-    if (page.items.length !== PAGE && page.nextCursor !== null) throw new Error(`short page: ${page.items.length}`);
-    cursor = page.nextCursor ?? undefined;
-  };
-}
 
 /**
  * list() with a page of 100 over a small and a big store (separate key prefixes in the same Redis). The ratio is
