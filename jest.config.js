@@ -15,9 +15,6 @@ const common = {
 /** @type {import('jest').Config} */
 export default {
   testTimeout: 30000,
-  // A test that fails half-way can leave a timer or a client behind; the run must then end with its failure,
-  // not hang until CI's time limit (it once did, for 45 minutes). Leaks are fixed where found, this is the net.
-  forceExit: true,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts'] },
     { ...common, displayName: 'contract', testMatch: ['<rootDir>/test/contract/**/*.spec.ts'] },

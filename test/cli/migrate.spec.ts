@@ -111,9 +111,12 @@ describe('migrate from a snapshot file', () => {
     const own = randomPrefix();
     const target = await storeFor(own);
     const killed = startCli(['migrate', '--from', snapshot, '--to', server.url], { REDIS_KEY_PREFIX: own });
-    const deadline = Date.now() + 30_000;
-    while (Date.now() < deadline && killed.child.exitCode === null && (await target.count()) < 1000) await new Promise((r) => setTimeout(r, 10));
-    killed.child.kill('SIGKILL');
+    try {
+      const deadline = Date.now() + 30_000;
+      while (Date.now() < deadline && killed.child.exitCode === null && (await target.count()) < 1000) await new Promise((r) => setTimeout(r, 10));
+    } finally {
+      killed.child.kill('SIGKILL'); // also when count() failed: the CLI must not run on after the test
+    }
     const first = await killed.done;
     expect(first.code).toBeNull(); // it was killed, not finished
     const copiedBefore = await target.count();

@@ -67,7 +67,7 @@ describe('API and CLI on a Redis Cluster', () => {
     const limit = 5;
     const key = apiKey('acme', 'read');
     const env = { USE_REDIS: 'true', REDIS_CLUSTER_NODES: cluster.seeds, REDIS_KEY_PREFIX: randomPrefix(), API_KEYS: key.entry, RATE_LIMIT_PER_MINUTE: String(limit) };
-    const replicas = await Promise.all([ApiProcess.start(env), ApiProcess.start(env)]);
+    const replicas = await ApiProcess.startMany(2, env);
     try {
       const statuses: number[] = [];
       for (let i = 0; i < 2 * limit; i++) {

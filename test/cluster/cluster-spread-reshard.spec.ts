@@ -137,13 +137,17 @@ describe('Redis Cluster: spread and resharding', () => {
     const source = masters.find((m) => m.slots.some(([a]) => a === 0)) ?? (masters[0] as (typeof masters)[number]);
     const target = masters.find((m) => m !== source) as (typeof masters)[number];
     const load = Promise.all(ids.map((id) => writer(id)));
-    await new Promise((r) => setTimeout(r, 300));
-    const started = Date.now();
-    await cluster.reshard(source.id, target.id, 2000);
-    const reshardMs = Date.now() - started;
-    await new Promise((r) => setTimeout(r, 500));
-    stop = true;
-    await load;
+    let reshardMs: number;
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      const started = Date.now();
+      await cluster.reshard(source.id, target.id, 2000);
+      reshardMs = Date.now() - started;
+      await new Promise((r) => setTimeout(r, 500));
+    } finally {
+      stop = true; // also when the reshard failed: the writers would otherwise loop for ever (on a closed store too)
+      await load;
+    }
 
     const after = await cluster.masters();
     const movedSlots = after.find((m) => m.id === target.id)?.slots.reduce((n, [a, b]) => n + b - a + 1, 0);

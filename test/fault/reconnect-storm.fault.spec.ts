@@ -25,7 +25,14 @@ describe('T6 reconnect storm', () => {
   let redis: RedisServer | undefined;
   let api: ApiProcess | undefined;
   let killer: Redis | undefined;
+  /** The writers and the storm: stopped here also when the test failed half-way (they would loop for ever). */
+  const loops: Promise<void>[] = [];
+  let killing = true;
+  let halt = false;
   afterAll(async () => {
+    killing = false;
+    halt = true;
+    await Promise.allSettled(loops);
     killer?.disconnect();
     await api?.stop('SIGKILL');
     await redis?.stop();
@@ -43,7 +50,6 @@ describe('T6 reconnect storm', () => {
     const history = new History();
     const answers: Answer[] = [];
     let kills = 0;
-    let killing = true;
     const storm = (async () => {
       while (killing) {
         // SKIPME yes (the default) spares the killer's own connection.
@@ -52,11 +58,11 @@ describe('T6 reconnect storm', () => {
       }
     })();
     const started = Date.now();
-    await Promise.all(
-      ids.map((id, i) =>
-        advanceLoop({ bases: [api!.url], id, history, answers, stop: () => false, maxOperations: ADVANCES / WRITERS, mode: i % 2 === 0 ? 'patch' : 'put', giveUpMs: 30_000 }),
-      ),
+    const writers = ids.map((id, i) =>
+      advanceLoop({ bases: [api!.url], id, history, answers, stop: () => false, halt: () => halt, maxOperations: ADVANCES / WRITERS, mode: i % 2 === 0 ? 'patch' : 'put', giveUpMs: 30_000 }),
     );
+    loops.push(storm, ...writers);
+    await Promise.all(writers);
     killing = false;
     await storm;
     const elapsed = Date.now() - started;

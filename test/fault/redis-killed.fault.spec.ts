@@ -23,7 +23,13 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 describe('T1 kill -9 of Redis under writers, restart with AOF', () => {
   let redis: RedisServer | undefined;
   let api: ApiProcess | undefined;
+  /** The writers and the prober: stopped here also when the test failed half-way (they would loop for ever). */
+  const loops: Promise<void>[] = [];
+  let stop = false;
+  let halt = false;
   afterAll(async () => {
+    stop = halt = true;
+    await Promise.allSettled(loops);
     await api?.stop('SIGKILL');
     await redis?.stop();
   });
@@ -39,9 +45,9 @@ describe('T1 kill -9 of Redis under writers, restart with AOF', () => {
     const history = new History();
     const answers: Answer[] = [];
     const probes: Answer[] = [];
-    let stop = false;
-    const writers = ids.map((id) => advanceLoop({ bases: [api!.url], id, history, answers, stop: () => stop }));
+    const writers = ids.map((id) => advanceLoop({ bases: [api!.url], id, history, answers, stop: () => stop, halt: () => halt }));
     const prober = probeLoop(api.url, '/health/ready', probes, () => stop);
+    loops.push(...writers, prober);
 
     await sleep(1500);
     const killedAt = Date.now();

@@ -37,7 +37,13 @@ function lastLogTime(logPath: string, text: string): number {
 describe('T9 restart with a large AOF (LOADING)', () => {
   let redis: RedisServer | undefined;
   let api: ApiProcess | undefined;
+  /** The writers and the prober: stopped here also when the test failed half-way (they would loop for ever). */
+  const loops: Promise<void>[] = [];
+  let stop = false;
+  let halt = false;
   afterAll(async () => {
+    stop = halt = true;
+    await Promise.allSettled(loops);
     await api?.stop('SIGKILL');
     await redis?.stop();
   });
@@ -68,9 +74,9 @@ describe('T9 restart with a large AOF (LOADING)', () => {
     const history = new History();
     const answers: Answer[] = [];
     const probes: Answer[] = [];
-    let stop = false;
-    const writers = ids.map((id, i) => advanceLoop({ bases: [api!.url], id, history, answers, stop: () => stop, mode: i === 0 ? 'patch' : 'put' }));
+    const writers = ids.map((id, i) => advanceLoop({ bases: [api!.url], id, history, answers, stop: () => stop, halt: () => halt, mode: i === 0 ? 'patch' : 'put' }));
     const prober = probeLoop(api.url, '/health/ready', probes, () => stop);
+    loops.push(...writers, prober);
     await sleep(500);
     await redis.kill9();
     const restartAt = Date.now();

@@ -58,8 +58,14 @@ const faults: Fault[] = [
 describe.each(faults)('$name', ({ name, stall }) => {
   let redis: RedisServer | undefined;
   let api: ApiProcess | undefined;
+  /** The writers and probers: stopped here also when the test failed half-way (they would loop for ever). */
+  const loops: Promise<void>[] = [];
+  let stop = false;
+  let halt = false;
   afterEach(async () => {
     redis?.resume();
+    stop = halt = true;
+    await Promise.allSettled(loops.splice(0));
     await api?.stop('SIGKILL');
     await redis?.stop();
   });
@@ -74,13 +80,13 @@ describe.each(faults)('$name', ({ name, stall }) => {
     const history = new History();
     const answers: Answer[] = [];
     const probes: Answer[] = [];
-    let stop = false;
     const writers = ids.map((id, i) =>
-      advanceLoop({ bases: [api!.url], id, history, answers, stop: () => stop, mode: i < 2 ? 'patch' : 'put', abandonUnknown: i % 2 === 1 }),
+      advanceLoop({ bases: [api!.url], id, history, answers, stop: () => stop, halt: () => halt, mode: i < 2 ? 'patch' : 'put', abandonUnknown: i % 2 === 1 }),
     );
     const prober = probeLoop(api.url, '/health/ready', probes, () => stop);
     const live: Answer[] = [];
     const liveProber = probeLoop(api.url, '/health/live', live, () => stop, 100);
+    loops.push(...writers, prober, liveProber);
 
     await sleep(1000);
     const stalledAt = Date.now();

@@ -8,17 +8,17 @@ const WORKFLOWS = 4;
 const DURATION_MS = 3000;
 
 describe('two API replicas over one Redis', () => {
-  let redis: RedisServer;
-  let replicas: ApiProcess[];
+  let redis: RedisServer | undefined;
+  let replicas: ApiProcess[] = [];
 
   beforeAll(async () => {
     redis = await RedisServer.start();
     const env = { USE_REDIS: 'true', REDIS_URL: redis.url, REDIS_KEY_PREFIX: randomPrefix() };
-    replicas = await Promise.all([ApiProcess.start(env), ApiProcess.start(env)]);
+    replicas = await ApiProcess.startMany(2, env);
   });
   afterAll(async () => {
     await Promise.all(replicas.map((r) => r.stop('SIGKILL')));
-    await redis.stop();
+    await redis?.stop();
   });
 
   it('reads through one replica what was written through the other, at once', async () => {

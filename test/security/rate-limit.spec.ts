@@ -24,7 +24,7 @@ beforeAll(async () => {
     API_KEYS: `${busy.entry},${quiet.entry}`,
     RATE_LIMIT_PER_MINUTE: String(LIMIT),
   };
-  replicas = await Promise.all([ApiProcess.start(env), ApiProcess.start(env)]);
+  replicas = await ApiProcess.startMany(2, env);
 }, 30_000);
 
 afterAll(async () => {

@@ -9,7 +9,7 @@
  * - S4 planned SENTINEL FAILOVER: the same, the loss of `plain` reported (asynchronous replication).
  * - S5 min-replicas-to-write 1 with the replica gone: writes are 503 store-unavailable (NOREPLICAS), reads 200.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   createWorkflowStore,
   loadWorkflowStoreConfig,
@@ -36,9 +36,12 @@ const loads: Load[] = [];
 beforeAll(async () => {
   setup = await RedisSentinelSetup.start();
 }, 60_000);
+// After each test, not at the end: a failed test's writers must not go on writing through the next test's failover.
+afterEach(async () => {
+  for (const load of loads.splice(0)) await load.stop();
+  for (const store of stores.splice(0)) await store.close();
+});
 afterAll(async () => {
-  for (const load of loads) await load.stop();
-  for (const store of stores) await store.close();
   await setup?.stop();
 });
 

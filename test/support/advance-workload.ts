@@ -14,6 +14,11 @@ export interface AdvanceOptions {
   answers: Answer[];
   /** Start no new operation once this returns true (an operation in progress is still retried to an answer). */
   stop: () => boolean;
+  /**
+   * Return as soon as this returns true, even mid-operation (not retried to an answer): the cleanup after a test
+   * failed half-way, whose history is not checked. Without it a failed test's writers retry for up to `giveUpMs`.
+   */
+  halt?: () => boolean;
   /** Most operations to run. */
   maxOperations?: number;
   /** Give up retrying an operation after this time (it then stays "unknown"). */
@@ -52,10 +57,12 @@ export async function advanceLoop(options: AdvanceOptions): Promise<void> {
   const retryDelayMs = options.retryDelayMs ?? 25;
   const giveUpAt = (): number => Date.now() + (options.giveUpMs ?? 15_000);
   let known: Known | undefined;
-  for (let n = 0; n < (options.maxOperations ?? Infinity) && !options.stop(); n++) {
+  const halted = (): boolean => options.halt?.() ?? false;
+  for (let n = 0; n < (options.maxOperations ?? Infinity) && !options.stop() && !halted(); n++) {
     const op = `${id}.op${n}`;
     const base = bases[n % bases.length] as string;
-    if (options.mode === 'put' && !known) known = await readKnown(base, id, answers, history, giveUpAt());
+    if (options.mode === 'put' && !known) known = await readKnown(base, id, answers, history, giveUpAt(), halted);
+    if (halted()) return;
     const init = requestFor(options.mode ?? 'patch', op, n, known);
     const deadline = giveUpAt();
     for (;;) {
@@ -67,7 +74,7 @@ export async function advanceLoop(options: AdvanceOptions): Promise<void> {
       if (outcome !== 'ok') known = undefined;
       if (outcome === 'ok' || (outcome === 'unknown' && options.abandonUnknown)) break;
       if (answer.status !== 0 && answer.status !== 503) return; // anything but "try again" ends the client; the test asserts on answers
-      if (Date.now() > deadline) return;
+      if (Date.now() > deadline || halted()) return;
       await sleep(retryDelayMs);
     }
     if (options.stop()) break;
@@ -101,7 +108,7 @@ function requestFor(mode: 'patch' | 'put', op: string, n: number, known: Known |
 }
 
 /** The current version and state, retrying 503s (recorded as history reads). */
-async function readKnown(base: string, id: string, answers: Answer[], history: History, deadline: number): Promise<Known | undefined> {
+async function readKnown(base: string, id: string, answers: Answer[], history: History, deadline: number, halted: () => boolean): Promise<Known | undefined> {
   for (;;) {
     const read = await timedFetch(base, `/workflows/${id}`);
     answers.push(read);
@@ -109,7 +116,7 @@ async function readKnown(base: string, id: string, answers: Answer[], history: H
       history.read({ id, version: versionOf(read.etag) ?? null, start: read.start, end: read.end });
       return read.body as Known;
     }
-    if ((read.status !== 503 && read.status !== 0) || Date.now() > deadline) return undefined;
+    if ((read.status !== 503 && read.status !== 0) || Date.now() > deadline || halted()) return undefined;
     await sleep(25);
   }
 }

@@ -1,12 +1,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { freePort } from './free-port.js';
+import { killAtExit } from './kill-at-exit.js';
 
 const MAIN = join(process.cwd(), 'dist/apps/api/src/main.js');
+/** A SIGTERM'd API that has not exited after this long is killed (stop() must end, or Jest never exits). */
+const STOP_GRACE_MS = 15_000;
 
 /** The built API as a real child process (run `npm run build` first; `npm test` does). */
 export class ApiProcess {
   output = '';
+  private readonly exited: Promise<number | null>;
 
   private constructor(
     readonly child: ChildProcess,
@@ -15,6 +19,23 @@ export class ApiProcess {
     // Decode across chunk boundaries: a multi-byte character may be split between two chunks.
     child.stdout?.setEncoding('utf8').on('data', (d: string) => (this.output += d));
     child.stderr?.setEncoding('utf8').on('data', (d: string) => (this.output += d));
+    const pids = killAtExit();
+    const pid = child.pid;
+    if (pid !== undefined) pids.add(pid);
+    this.exited = new Promise((resolve) => {
+      child.once('exit', (code) => {
+        if (pid !== undefined) pids.delete(pid);
+        resolve(code);
+      });
+      child.once('error', () => {
+        if (pid !== undefined) pids.delete(pid);
+        resolve(null);
+      });
+    });
+    // Like RedisServer: a process a test failed to stop (e.g. one that timed out before its cleanup) must not keep
+    // Jest running; it is killed when Jest exits. Every test still stops what it started.
+    child.unref();
+    for (const pipe of [child.stdout, child.stderr]) (pipe as { unref?: () => void } | null)?.unref?.();
   }
 
   get url(): string {
@@ -30,16 +51,26 @@ export class ApiProcess {
     const api = new ApiProcess(child, port);
     const deadline = Date.now() + 15_000;
     while (Date.now() < deadline) {
-      if (child.exitCode !== null) throw new Error(`API exited with ${child.exitCode}:\n${api.output}`);
+      if (api.ended()) throw new Error(`API exited with ${String(child.exitCode ?? child.signalCode)}:\n${api.output}`);
       try {
-        if ((await fetch(`${api.url}/health/ready`)).ok) return api;
+        // Bounded: an API that accepts the connection but never answers must not hang the caller.
+        if ((await fetch(`${api.url}/health/ready`, { signal: AbortSignal.timeout(2000) })).ok) return api;
       } catch {
         // not listening yet
       }
       await new Promise((r) => setTimeout(r, 100));
     }
-    child.kill('SIGKILL');
+    await api.stop('SIGKILL');
     throw new Error(`API did not become ready:\n${api.output}`);
+  }
+
+  /** `count` APIs with the same environment; if one fails to start, those already started are stopped. */
+  static async startMany(count: number, env: Record<string, string>): Promise<ApiProcess[]> {
+    const started = await Promise.allSettled(Array.from({ length: count }, () => ApiProcess.start(env)));
+    const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (!failed) return started.map((s) => (s as PromiseFulfilledResult<ApiProcess>).value);
+    await Promise.all(started.map((s) => (s.status === 'fulfilled' ? s.value.stop('SIGKILL') : undefined)));
+    throw failed.reason;
   }
 
   /**
@@ -68,14 +99,28 @@ export class ApiProcess {
       });
     });
     const endedAt = Date.now();
+    await api.exited;
     return { code, output: api.output, ms: endedAt - started, endedAt };
   }
 
-  /** Sends SIGTERM and resolves with the exit code. */
-  stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
-    if (this.child.exitCode !== null) return Promise.resolve(this.child.exitCode);
-    const exited = new Promise<number | null>((r) => this.child.once('exit', (code) => r(code)));
+  /**
+   * Sends `signal` (SIGTERM by default) and resolves with the exit code once the process has exited (null if a
+   * signal ended it). Resolves at once if it has already exited; a process still running STOP_GRACE_MS after a
+   * SIGTERM is killed with SIGKILL.
+   */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    if (this.ended()) return this.child.exitCode;
     this.child.kill(signal);
-    return exited;
+    const grace = setTimeout(() => this.child.kill('SIGKILL'), STOP_GRACE_MS);
+    try {
+      return await this.exited;
+    } finally {
+      clearTimeout(grace);
+    }
+  }
+
+  /** Exited with a code or ended by a signal (then `exitCode` stays null). */
+  private ended(): boolean {
+    return this.child.exitCode !== null || this.child.signalCode !== null;
   }
 }

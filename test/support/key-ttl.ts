@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { dropClient } from './redis-client.js';
 
 /**
  * Keys under `<prefix>:` that have no TTL (PTTL -1), found with SCAN. Tests only: the store itself never scans.
@@ -27,6 +28,6 @@ export async function keysWithoutTtlAt(port: number, prefix: string): Promise<st
     await client.connect();
     return await keysWithoutTtl(client, prefix);
   } finally {
-    client.disconnect();
+    dropClient(client);
   }
 }

@@ -2,9 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import vm from 'node:vm';
 import { Redis } from 'ioredis';
 import { freePort } from './free-port.js';
+import { killAtExit } from './kill-at-exit.js';
+import { dropClient } from './redis-client.js';
 
 export interface RedisServerOptions {
   /** `--appendonly yes|no`; default true. */
@@ -24,35 +25,6 @@ export interface RedisServerOptions {
 
 const START_TIMEOUT_MS = 10_000;
 const REDIS_SERVER = process.env.REDIS_SERVER_BIN ?? 'redis-server';
-
-/**
- * Pids of every redis-server still running, killed with SIGKILL when the process exits so nothing leaks if a test
- * forgets `stop()`. Jest gives each test file a copy of `process` whose 'exit' never fires, and a fresh copy of
- * this module per file; so the registry and its one 'exit' listener live on the real process object.
- */
-const REGISTRY = Symbol.for('workflow-store.test.redis-servers');
-type Registry = Set<number>;
-
-function registry(): Registry {
-  // The host's `process` (not Jest's per-file copy): the only one whose 'exit' event is ever emitted.
-  const realProcess = vm.runInThisContext('process') as NodeJS.Process & { [REGISTRY]?: Registry };
-  let pids = realProcess[REGISTRY];
-  if (!pids) {
-    const created: Registry = new Set();
-    pids = created;
-    realProcess[REGISTRY] = created;
-    realProcess.on('exit', () => {
-      for (const pid of created) {
-        try {
-          realProcess.kill(pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
-    });
-  }
-  return pids;
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -151,7 +123,7 @@ export class RedisServer {
       await client.connect();
       return await client.call(String(name), ...rest);
     } finally {
-      client.disconnect();
+      dropClient(client);
     }
   }
 
@@ -193,7 +165,7 @@ export class RedisServer {
       closeSync(log); // the child has its own copy
     }
     this.child = child;
-    const pids = registry();
+    const pids = killAtExit();
     const pid = child.pid;
     if (pid !== undefined) pids.add(pid);
     let spawnError: Error | undefined;
