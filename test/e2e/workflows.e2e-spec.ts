@@ -128,6 +128,15 @@ describe.each(['memory', 'redis'] as const)('HTTP API on the %s backend', (backe
     expect((await call(`/workflows/${id}`)).status).toBe(404);
     expect((await call('/workflows/a*b')).status).toBe(400);
     expect((await call('/nope')).status).toBe(404);
+    // The types the README names: unparseable JSON and an empty JSON body are invalid-json, not invalid-input.
+    for (const body of ['{not json', '']) {
+      const response = await call('/workflows', { method: 'POST', headers: json, body });
+      expect(((await response.json()) as { type: string }).type).toBe('urn:workflow-store:problem:invalid-json');
+    }
+  });
+
+  it('boots without Fastify warnings (no second error handler over Nest\'s: FSTWRN004)', () => {
+    expect(api.output).not.toMatch(/FSTWRN|FastifyWarning/);
   });
 
   it('serves health, metrics and the OpenAPI document', async () => {

@@ -6,11 +6,11 @@ import { ProblemException } from '../problem/problem.exception.js';
 import { problem } from '../problem/problem-types.js';
 import { sendProblem } from '../problem/send-problem.js';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.js';
-import { toProblem } from '../problem/to-problem.js';
-import { isConditional } from '../problem/problem-details.filter.js';
 
 /**
- * Body parsing, request ids, metrics and pre-controller errors, at the Fastify level where they are cheapest.
+ * Body parsing, request ids and metrics, at the Fastify level where they are cheapest. Errors raised here (parsers,
+ * hooks) reach Nest's exception layer and so the global ProblemDetailsFilter: no second Fastify error handler
+ * (overriding Nest's printed FSTWRN004 at every boot).
  * Only JSON and merge-patch JSON bodies are accepted (415 otherwise); `__proto__`/`constructor` keys are refused
  * by Fastify's secure JSON parser.
  */
@@ -47,11 +47,5 @@ export function configureFastify(app: NestFastifyApplication, options: ApiOption
     const labels = { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) };
     metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
     done();
-  });
-
-  fastify.setErrorHandler((error, request, reply) => {
-    const { body, internal } = toProblem(error, { conditional: isConditional(request) });
-    if (internal) request.log.error({ err: error }, 'unhandled error');
-    sendProblem(reply, body, request.url);
   });
 }

@@ -66,9 +66,10 @@ export function toProblem(error: unknown, facts: RequestFacts): { body: ProblemB
           : 'The store cannot be reached right now; nothing was written. Retry shortly.';
     return { body: problem(type, detail), internal: false };
   }
-  if (error instanceof HttpException) return { body: fromHttpException(error), internal: false };
-  const fastify = fromFastifyError(error);
+  // Nest's exception layer wraps Fastify's body-parsing errors in an HttpException whose cause is the original.
+  const fastify = fromFastifyError(error instanceof HttpException && error.cause !== undefined ? error.cause : error);
   if (fastify) return { body: fastify, internal: false };
+  if (error instanceof HttpException) return { body: fromHttpException(error), internal: false };
   return { body: problem('internal', 'An unexpected error occurred; it has been logged.'), internal: true };
 }
 
@@ -99,6 +100,8 @@ function fromFastifyError(error: unknown): ProblemBody | undefined {
       return problem('unsupported-media-type', e.message ?? 'Unsupported content type');
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return problem('invalid-json', 'The body is empty but the content type says JSON.');
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return problem('invalid-json', 'The body is not valid JSON.');
     default:
       return e.statusCode && e.statusCode < 500
         ? { ...problem('invalid-input', e.message ?? 'Invalid request'), status: e.statusCode }
