@@ -102,6 +102,9 @@ function fromFastifyError(error: unknown): ProblemBody | undefined {
       return problem('invalid-json', 'The body is empty but the content type says JSON.');
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return problem('invalid-json', 'The body is not valid JSON.');
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      // Fastify's own answer is 414 with the whole path in the message: a bad id is a 400, and not repeated back.
+      return problem('invalid-input', 'A path segment is longer than 100 characters; workflow ids are 1-64 characters.');
     default:
       return e.statusCode && e.statusCode < 500
         ? { ...problem('invalid-input', e.message ?? 'Invalid request'), status: e.statusCode }
