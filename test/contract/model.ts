@@ -37,6 +37,7 @@ import {
   type WorkflowPatch,
   type WorkflowStore,
 } from '#workflow-store';
+import { mergePatch } from '../support/merge-patch-oracle.js';
 
 export type ModelStore = WorkflowStore & { close(): Promise<void> };
 export type MakeModelStore = (env?: Record<string, string>) => Promise<ModelStore>;
@@ -75,20 +76,6 @@ function freshTenant(): string {
   return `m${Date.now().toString(36)}${random}${tenantSequence.toString(36)}`.slice(0, 32);
 }
 
-/** RFC 7396, written independently of the library's implementation. */
-function mergePatch(target: JsonValue | undefined, patch: JsonValue): JsonValue {
-  if (!isObject(patch)) return patch;
-  const result: JsonObject = isObject(target) ? { ...target } : {};
-  for (const [key, value] of Object.entries(patch)) {
-    if (value === null) delete result[key];
-    else result[key] = mergePatch(result[key], value);
-  }
-  return result;
-}
-
-function isObject(value: JsonValue | undefined): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function clone<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;

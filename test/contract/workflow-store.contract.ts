@@ -30,6 +30,7 @@ import {
   workflowJsonBytes,
   workflowJsonText,
 } from '#workflow-store';
+import { mergePatch } from '../support/merge-patch-oracle.js';
 
 export type ContractStore = WorkflowStore & { close(): Promise<void> };
 export type MakeStore = (env?: Record<string, string>) => Promise<ContractStore>;
@@ -91,20 +92,6 @@ function expectNear(actualMs: number, expectedMs: number, slackMs = CLOCK_SLACK_
   expect(Math.abs(actualMs - expectedMs)).toBeLessThanOrEqual(slackMs);
 }
 
-/** RFC 7396, written independently of the library's implementation: the oracle of the tests. */
-function mergePatch(target: JsonValue | undefined, patch: JsonValue): JsonValue {
-  if (!isObject(patch)) return patch;
-  const result: JsonObject = isObject(target) ? { ...target } : {};
-  for (const [key, value] of Object.entries(patch)) {
-    if (value === null) delete result[key];
-    else result[key] = mergePatch(result[key], value);
-  }
-  return result;
-}
-
-function isObject(value: JsonValue | undefined): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 export function describeWorkflowStoreContract(name: string, makeStore: MakeStore, options: ContractOptions = {}): void {
   const listSize = options.listSize ?? 3000;
