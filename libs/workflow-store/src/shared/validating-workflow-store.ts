@@ -87,7 +87,7 @@ export class ValidatingWorkflowStore extends WorkflowStore {
   async create(input: CreateInput, options: WriteOptions = {}): Promise<Workflow> {
     const data = validate(createInputSchema, input, 'input');
     const opts = validate(createOptionsSchema, options, 'options');
-    const ttlSeconds = checkTtl(data.ttlSeconds, this.limits, 'input.ttlSeconds') ?? this.limits.defaultTtlSeconds;
+    const ttlSeconds = checkTtl(data.ttlSeconds, this.limits, 'ttlSeconds') ?? this.limits.defaultTtlSeconds;
     const key = opts.operationId;
     // Without an id, a keyed create derives the id from the key, so its retry targets the same workflow.
     const record = {
@@ -139,7 +139,7 @@ export class ValidatingWorkflowStore extends WorkflowStore {
       type: data.type,
       status: data.status,
       stateJson: serializeState(data.state, this.limits.maxStateBytes),
-      ttlSeconds: checkTtl(data.ttlSeconds, this.limits, 'input.ttlSeconds'),
+      ttlSeconds: checkTtl(data.ttlSeconds, this.limits, 'ttlSeconds'),
     };
     const idempotency = idempotencyOf(opts.operationId, () =>
       fingerprintOf('save', id, [data.type, data.status, data.ttlSeconds, opts.expectedVersion], write.stateJson),
@@ -210,19 +210,19 @@ export class ValidatingWorkflowStore extends WorkflowStore {
   async touch(id: string, options: TouchOptions = {}): Promise<Workflow> {
     validate(workflowIdSchema, id, 'id');
     const opts = validate(touchOptionsSchema, options, 'options');
-    const ttlSeconds = checkTtl(opts.ttlSeconds, this.limits, 'options.ttlSeconds');
+    const ttlSeconds = checkTtl(opts.ttlSeconds, this.limits, 'ttlSeconds');
     const idempotency = idempotencyOf(opts.operationId, () => fingerprintOf('touch', id, [opts.ttlSeconds]));
     return this.settle(id, await this.backend.touch(id, ttlSeconds, idempotency));
   }
 
   async restore(record: Workflow): Promise<RestoreOutcome> {
     const data = validate(restoreRecordSchema, record, 'record') as Workflow;
-    checkTtl(data.ttlSeconds, this.limits, 'record.ttlSeconds');
+    checkTtl(data.ttlSeconds, this.limits, 'ttlSeconds');
     // A record may not live longer than any workflow could: its index keys would be kept alive that long too.
     const latest = Date.now() + this.limits.maxTtlSeconds * 1000 + RESTORE_CLOCK_SLACK_MS;
     if (Date.parse(data.expiresAt) > latest) {
       throw new InvalidInputError([
-        { path: 'record.expiresAt', message: `must be at most WORKFLOW_MAX_TTL (${this.limits.maxTtlSeconds} s) from now` },
+        { path: 'expiresAt', message: `must be at most WORKFLOW_MAX_TTL (${this.limits.maxTtlSeconds} s) from now` },
       ]);
     }
     return this.backend.restore(data, serializeState(data.state, this.limits.maxStateBytes));

@@ -98,7 +98,7 @@ function isRedisError(error: Error): boolean {
 /** What `restore` would answer, from the same checks and a read of the target; writes nothing. */
 async function predictRestore(workflow: Workflow, target: WorkflowStore, limits: LimitsOptions): Promise<RestoreOutcome> {
   validate(restoreRecordSchema, workflow, 'record');
-  checkTtl(workflow.ttlSeconds, limits, 'record.ttlSeconds');
+  checkTtl(workflow.ttlSeconds, limits, 'ttlSeconds');
   if (Date.parse(workflow.expiresAt) <= Date.now()) return 'skipped-expired';
   const current = await target.get(workflow.id);
   if (!current || current.version < workflow.version) return 'written';
