@@ -47,6 +47,9 @@ describe('T11 boot fails fast with the real cause', () => {
     expect(bootMs).toBeLessThanOrEqual(EXIT_BOUND_MS);
     expect(run.output).toMatch(/failed to start/);
     expect(run.output).toMatch(cause);
+    // The fatal line is JSON like every other, with its time and pid.
+    const fatal = run.output.split('\n').find((line) => line.includes('failed to start')) ?? '';
+    expect(JSON.parse(fatal)).toMatchObject({ level: 'fatal', pid: expect.any(Number), timestamp: expect.any(Number) });
   };
 
   it('Redis down: ECONNREFUSED', async () => {

@@ -88,6 +88,8 @@ async function bootstrap(): Promise<void> {
 
 bootstrap().catch((error: unknown) => {
   // Boot failures (bad variable, Redis unreachable) end the process with the real cause, never a fallback.
-  console.error(JSON.stringify({ level: 'fatal', message: `workflow-store API failed to start: ${(error as Error).message}` }));
+  // The same shape as every other line Nest logs here (level, pid, timestamp), so log pipelines can read it too.
+  const line = { level: 'fatal', pid: process.pid, timestamp: Date.now(), message: `workflow-store API failed to start: ${(error as Error).message}` };
+  console.error(JSON.stringify(line));
   process.exit(1);
 });
