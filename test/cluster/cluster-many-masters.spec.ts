@@ -13,6 +13,7 @@ import { describeWorkflowStoreContract } from '../contract/workflow-store.contra
 import { layoutOf } from '../support/redis-layout.js';
 import { randomPrefix } from '../support/random-ids.js';
 import { RedisCluster, type ClusterNodeInfo } from '../support/redis-cluster.js';
+import { inParallel } from '../support/in-parallel.js';
 
 const MASTERS = 20;
 const SHARDS = 256;
@@ -40,15 +41,6 @@ afterAll(async () => {
   }
 });
 
-/** Runs `task(i)` for i in 0..count-1 with `parallel` in flight. */
-async function inParallel(count: number, parallel: number, task: (i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: parallel }, async () => {
-      while (next < count) await task(next++);
-    }),
-  );
-}
 
 /** Record keys (`<prefix>:{<tenant>:<shards>:…}:w:<id>`) of one tenant held by one node, counted with SCAN on it. */
 async function recordKeysOn(node: ClusterNodeInfo, tenant: Tenant): Promise<number> {

@@ -14,6 +14,7 @@ import { slotOfWorkflow } from '../support/redis-layout.js';
 import { History, type FinalState } from '../support/history.js';
 import { randomId, randomPrefix } from '../support/random-ids.js';
 import { RedisCluster } from '../support/redis-cluster.js';
+import { inParallel } from '../support/in-parallel.js';
 
 const WORKFLOWS = 10_000;
 const WRITERS = 8;
@@ -31,15 +32,6 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-/** Runs `task(i)` for i in 0..count-1 with `parallel` in flight. */
-async function inParallel(count: number, parallel: number, task: (i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: parallel }, async () => {
-      while (next < count) await task(next++);
-    }),
-  );
-}
 
 /** Record keys (`<prefix>:{tag}:w:<id>`) held by one node, counted with SCAN on that node. */
 async function recordKeysOn(server: RedisCluster['servers'][number]): Promise<number> {

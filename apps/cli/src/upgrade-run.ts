@@ -2,7 +2,6 @@ import {
   describeRedisTarget,
   formatUpgradeCounts,
   InvalidConfigError,
-  loadWorkflowStoreConfig,
   processedOf,
   StoreUnavailableError,
   upgradeStorage,
@@ -13,7 +12,7 @@ import {
 } from '#workflow-store';
 import { CliError, EXIT_FAILED, EXIT_OK } from './cli-error.js';
 import { costOf, type CliOutput } from './io/cli-output.js';
-import { cliLogger, stringEntries } from './io/open-store.js';
+import { cliLogger, loadCliConfig } from './io/open-store.js';
 import { startProgress } from './io/progress.js';
 
 /** Failed workflows printed one by one; beyond this only their number is given. */
@@ -81,13 +80,7 @@ export async function runUpgrade(run: UpgradeRun): Promise<number> {
 
 /** The store configuration from the environment, which must name Redis. */
 function upgradeConfig(overrides: Record<string, string>): WorkflowStoreOptions {
-  let config: WorkflowStoreOptions;
-  try {
-    config = loadWorkflowStoreConfig({ ...stringEntries(process.env), ...overrides });
-  } catch (error) {
-    if (error instanceof InvalidConfigError) throw new CliError(`invalid configuration: ${error.problems.join('; ')}`);
-    throw error;
-  }
+  const config = loadCliConfig(overrides);
   if (config.backend !== 'redis') throw new CliError('upgrade works on Redis data: set USE_REDIS=true and REDIS_URL, or pass --redis-url');
   return config;
 }

@@ -27,13 +27,7 @@ export function redisOverrides(redisUrl: string | undefined): Record<string, str
  * everything at exit, so it is refused.
  */
 export async function openStore(overrides: Record<string, string>, output: CliOutput): Promise<OpenedStore> {
-  let config: WorkflowStoreOptions;
-  try {
-    config = loadWorkflowStoreConfig({ ...stringEntries(process.env), ...overrides });
-  } catch (error) {
-    if (error instanceof InvalidConfigError) throw new CliError(`invalid configuration: ${error.problems.join('; ')}`);
-    throw error;
-  }
+  const config = loadCliConfig(overrides);
   if (config.backend === 'memory' && !config.memory.snapshotPath) {
     throw new CliError('the memory backend keeps nothing without MEMORY_SNAPSHOT_PATH: set it, or use Redis (--redis-url or USE_REDIS=true)');
   }
@@ -47,7 +41,17 @@ export async function openStore(overrides: Record<string, string>, output: CliOu
   return { store, name };
 }
 
-export function stringEntries(env: NodeJS.ProcessEnv): Record<string, string> {
+/** The store's configuration from the environment with `overrides` laid over it; a bad variable is a usage error. */
+export function loadCliConfig(overrides: Record<string, string>): WorkflowStoreOptions {
+  try {
+    return loadWorkflowStoreConfig({ ...stringEntries(process.env), ...overrides });
+  } catch (error) {
+    if (error instanceof InvalidConfigError) throw new CliError(`invalid configuration: ${error.problems.join('; ')}`);
+    throw error;
+  }
+}
+
+function stringEntries(env: NodeJS.ProcessEnv): Record<string, string> {
   return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
 }
 

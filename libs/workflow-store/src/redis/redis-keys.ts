@@ -59,16 +59,20 @@ export function shardOf(id: string, shards: number): number {
   return calculateSlot(id) % shards;
 }
 
+/** Where the shards of (prefix, tenant) start on the slot range, so tenants and prefixes do not share slots. */
+function offsetOf(prefix: string, tenant: string): number {
+  return calculateSlot(`${prefix}:${tenant}`);
+}
+
 /** The slot shard `shard` of (prefix, tenant) is placed on: evenly spaced from an offset of their own. */
-export function targetSlot(prefix: string, tenant: string, shards: number, shard: number): number {
-  const offset = calculateSlot(`${prefix}:${tenant}`);
+export function targetSlot(prefix: string, tenant: string, shards: number, shard: number, offset = offsetOf(prefix, tenant)): number {
   return (offset + Math.floor((shard * SLOTS) / shards)) % SLOTS;
 }
 
 /** The hash tag (without braces) of one shard of one tenant. */
-export function shardTag(prefix: string, tenant: string, shards: number, shard: number): string {
+export function shardTag(prefix: string, tenant: string, shards: number, shard: number, offset = offsetOf(prefix, tenant)): string {
   const head = `${tenant}:${shards}:${shard}:`;
-  const want = targetSlot(prefix, tenant, shards, shard);
+  const want = targetSlot(prefix, tenant, shards, shard, offset);
   const suffix = suffixTable()[want ^ calculateSlot(head + ZEROS)] as string;
   return head + suffix;
 }
@@ -98,7 +102,8 @@ export class RedisKeys {
     readonly shards: number,
   ) {
     if (!Number.isInteger(shards) || shards < 1 || shards > MAX_SHARDS) throw new Error(`shard count ${shards} is not 1..${MAX_SHARDS}`);
-    this.bases = Array.from({ length: shards }, (_, shard) => `${prefix}:{${shardTag(prefix, tenant, shards, shard)}}`);
+    const offset = offsetOf(prefix, tenant);
+    this.bases = Array.from({ length: shards }, (_, shard) => `${prefix}:{${shardTag(prefix, tenant, shards, shard, offset)}}`);
   }
 
   shardOf(id: string): number {
@@ -137,7 +142,8 @@ export class RedisKeys {
 
   /** The hash tag of a shard, for tests and tools that place or move slots. */
   tag(shard: number): string {
-    return shardTag(this.prefix, this.tenant, this.shards, shard);
+    const base = this.base(shard);
+    return base.slice(base.indexOf('{') + 1, -1);
   }
 }
 

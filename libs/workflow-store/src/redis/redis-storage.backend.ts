@@ -159,14 +159,15 @@ export class RedisStorageBackend implements StorageBackend {
   private readRecord(id: string): Promise<string | null>;
   private readRecord(id: string, bytes: true): Promise<Buffer | null>;
   private readRecord(id: string, bytes = false): Promise<string | Buffer | null> {
+    // The root's format was checked at boot; a tenant view's at its first use (after it, this is one comparison).
+    if (this.formatLevel === 'unchecked' && this.options.formatCheck !== 'off') {
+      return this.ensureFormat(false).then((): Promise<string | Buffer | null> => (bytes ? this.readRecord(id, true) : this.readRecord(id)));
+    }
     this.assertReady('get');
     const key = this.keys.record(id);
-    const read = (): Promise<string | Buffer | null> =>
-      (bytes ? this.client.getBuffer(key) : this.client.get(key)).catch((error: unknown) => {
-        throw mapRedisError(error, 'get', false);
-      });
-    // The root's format was checked at boot; a tenant view's at its first use.
-    return this.formatLevel === 'unchecked' && this.options.formatCheck !== 'off' ? this.ensureFormat(false).then(read) : read();
+    return (bytes ? this.client.getBuffer(key) : this.client.get(key)).catch((error: unknown) => {
+      throw mapRedisError(error, 'get', false);
+    });
   }
 
   async getForWrite(id: string, idempotency: Idempotency | undefined): Promise<{ workflow: Workflow | null; replay?: StoredReplay }> {
