@@ -54,6 +54,7 @@ export class RedisStorageBackend implements StorageBackend {
    * `readable` (no record and no v1 data: reads go ahead, the first write records the format), or not checked yet.
    */
   private formatLevel: 'unchecked' | 'readable' | 'recorded' = 'unchecked';
+  private readonly formatChecks: { read?: Promise<void> | undefined; write?: Promise<void> | undefined } = {};
   /** Where the periodic sweep stands: tenant index, shard. */
   private sweepCursor = { tenant: 0, shard: 0 };
   readonly shards: number;
@@ -387,8 +388,21 @@ export class RedisStorageBackend implements StorageBackend {
    * (recording the format if the tenant has none). The root checked at boot. A failed check (Redis down, a
    * mismatch) is not remembered: the next call checks again.
    */
-  private async ensureFormat(forWrite = true): Promise<void> {
-    if (this.options.formatCheck === 'off' || this.formatLevel === 'recorded' || (!forWrite && this.formatLevel === 'readable')) return;
+  private ensureFormat(forWrite = true): Promise<void> {
+    if (this.options.formatCheck === 'off' || this.formatLevel === 'recorded' || (!forWrite && this.formatLevel === 'readable')) {
+      return Promise.resolve();
+    }
+    // One check in flight per kind: a burst of first writes to a new tenant must not send a check each.
+    const kind = forWrite ? 'write' : 'read';
+    let pending = this.formatChecks[kind];
+    if (!pending) {
+      pending = this.checkFormat(forWrite).finally(() => (this.formatChecks[kind] = undefined));
+      this.formatChecks[kind] = pending;
+    }
+    return pending;
+  }
+
+  private async checkFormat(forWrite: boolean): Promise<void> {
     const tenant = this.view?.tenant ?? DEFAULT_TENANT;
     const found = await this.read('format check', () => ensureTenantFormat(this.client, this.options.keyPrefix, tenant, this.shards, forWrite));
     if (found === 'recorded') this.formatLevel = 'recorded';
