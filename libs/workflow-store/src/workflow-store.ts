@@ -13,8 +13,11 @@ import type {
   UpdateOptions,
   Workflow,
   WorkflowPatch,
+  WorkflowHistory,
+  WorkflowWithHistory,
   WriteOptions,
 } from './workflow.types.js';
+import type { WatchFilter, WatchMessage, WatchOptions } from './events/workflow-event.js';
 import type { StoredWorkflowBytes, StoredWorkflowJson } from './workflow-json.js';
 
 /**
@@ -112,6 +115,39 @@ export abstract class WorkflowStore {
    * (`skipped-expired`).
    */
   abstract restore(record: Workflow): Promise<RestoreOutcome>;
+
+  /**
+   * `restore` with the workflow's earlier versions (an export made with history): they become its history, as far
+   * as `WORKFLOW_HISTORY_VERSIONS` keeps. Same outcomes and checks as `restore`; a skipped record keeps its own
+   * history.
+   */
+  abstract restoreWithHistory(entry: WorkflowWithHistory): Promise<RestoreOutcome>;
+
+  /**
+   * The versions of the workflow the store still holds: the current one and up to `WORKFLOW_HISTORY_VERSIONS`
+   * earlier ones (each write keeps the version it replaces, in the same atomic write; they expire with the
+   * workflow and go with it on delete). `null` when the workflow does not exist.
+   */
+  abstract history(id: string): Promise<WorkflowHistory | null>;
+
+  /**
+   * The workflow as it was at `version` (its state, labels and times as of then), the current version included;
+   * `null` when the workflow does not exist.
+   * @throws VersionNotKeptError when it exists but that version is not kept (carries the oldest kept version).
+   */
+  abstract getVersion(id: string, version: number): Promise<Workflow | null>;
+
+  /**
+   * The change feed of this tenant as an async iterator, once it is live (resolving means following has started, so
+   * every later write is seen): an event for every write (and every expiry the store
+   * observes), recorded by that write's own atomic script, so there is no event without its write and no write
+   * without its event. Events of one workflow arrive in write order; across workflows in the feed's order (see
+   * `WorkflowEvent.eventId`). With `after` it resumes right after that event, nothing lost or repeated; when the
+   * feed no longer holds that point it yields a `reset` first and continues live. A consumer that falls more than
+   * its buffer behind gets a `reset` too. One reader per process serves every watch (see README, "Change feed").
+   * @throws InvalidInputError on a malformed filter or event id. @throws EventsDisabledError when the feed is off.
+   */
+  abstract watch(filter?: WatchFilter, options?: WatchOptions): Promise<AsyncIterableIterator<WatchMessage>>;
 
   /**
    * How many live workflows are stored right now, by the backend's clock. A moment's figure (for progress totals

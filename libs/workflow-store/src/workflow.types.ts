@@ -133,3 +133,29 @@ export interface ListPage {
 
 /** Outcome of `restore` (used by snapshot load, import and migration). */
 export type RestoreOutcome = 'written' | 'skipped-same' | 'skipped-newer' | 'skipped-expired';
+
+/** One kept version of a workflow, without its state (see `WorkflowStore.history`). */
+export interface WorkflowVersionSummary {
+  version: number;
+  type: string;
+  status: string;
+  /** When this version was written. */
+  updatedAt: string;
+}
+
+/** The versions of a workflow the store still holds: the current one and up to `WORKFLOW_HISTORY_VERSIONS` before it. */
+export interface WorkflowHistory {
+  id: string;
+  currentVersion: number;
+  /** The oldest version `getVersion` can still return (the current one when nothing earlier is kept). */
+  oldestVersion: number;
+  /** Newest first, the current version included. */
+  versions: WorkflowVersionSummary[];
+}
+
+/** A workflow with its kept earlier versions, as an export with history carries it and `restore` takes it. */
+export interface WorkflowWithHistory {
+  workflow: Workflow;
+  /** Earlier versions, each a whole workflow as it was at that version; any order. */
+  history: Workflow[];
+}

@@ -12,6 +12,8 @@ const DAY = 86_400;
  * the expiry sweep cost one command per shard, so more shards than masters need buys little.
  */
 export const DEFAULT_SHARDS = 64;
+/** Largest WORKFLOW_HISTORY_VERSIONS: a history read walks every kept version inside Redis. */
+export const MAX_HISTORY_VERSIONS = 1000;
 
 /** An integer env variable within bounds; the message states the bounds so a bad value is fixed at once. */
 function intVar(min: number, max: number, unit: string) {
@@ -71,6 +73,9 @@ const envObject = z.object({
     REDIS_PURGE_INTERVAL_MS: intVar(0, 3_600_000, 'ms').default(60_000),
     REDIS_SHARDS: intVar(1, MAX_SHARDS, 'shards').default(DEFAULT_SHARDS),
     IDEMPOTENCY_TTL: intVar(1, 365 * DAY, 'seconds').default(DAY),
+    WORKFLOW_HISTORY_VERSIONS: intVar(0, MAX_HISTORY_VERSIONS, 'versions').default(10),
+    EVENTS_RETENTION_SECONDS: intVar(0, 30 * DAY, 'seconds').default(DAY),
+    EVENTS_MAX_PER_SHARD: intVar(100, 1_000_000, 'events').default(10_000),
     WORKFLOW_STATE_TTL: intVar(1, 365 * DAY, 'seconds').default(DAY),
     WORKFLOW_MAX_TTL: intVar(1, 365 * DAY, 'seconds').default(30 * DAY),
     WORKFLOW_MAX_STATE_BYTES: intVar(2, 16 * 1024 * 1024, 'bytes').default(1024 * 1024),
@@ -180,6 +185,9 @@ function toOptions(env: WorkflowStoreEnv, tls: RedisTlsOptions | undefined): Wor
       maxTtlSeconds: env.WORKFLOW_MAX_TTL,
       maxStateBytes: env.WORKFLOW_MAX_STATE_BYTES,
       idempotencyTtlSeconds: env.IDEMPOTENCY_TTL,
+      historyVersions: env.WORKFLOW_HISTORY_VERSIONS,
+      eventsRetentionSeconds: env.EVENTS_RETENTION_SECONDS,
+      eventsMaxPerShard: env.EVENTS_MAX_PER_SHARD,
     },
     redis: {
       url: env.REDIS_URL,

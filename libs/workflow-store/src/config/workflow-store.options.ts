@@ -58,6 +58,12 @@ export interface LimitsOptions {
   maxStateBytes: number;
   /** How long an idempotency key (operation id) is remembered, in seconds (never longer than its workflow lives). */
   idempotencyTtlSeconds: number;
+  /** Earlier versions kept per workflow (WORKFLOW_HISTORY_VERSIONS), 0 = no history. */
+  historyVersions: number;
+  /** How long the change feed keeps events, in seconds (EVENTS_RETENTION_SECONDS); 0 = no events are recorded. */
+  eventsRetentionSeconds: number;
+  /** The feed's size cap: events kept per shard at most (EVENTS_MAX_PER_SHARD), trimmed approximately. */
+  eventsMaxPerShard: number;
 }
 
 /** Everything the store needs, already validated. Build it with `loadWorkflowStoreConfig(env)` or by hand. */

@@ -11,3 +11,5 @@ export { InvalidConfigError } from './invalid-config.error.js';
 export { InvalidFileError } from './invalid-file.error.js';
 export { IdempotencyKeyReusedError } from './idempotency-key-reused.error.js';
 export { StorageFormatError } from './storage-format.error.js';
+export { VersionNotKeptError } from './version-not-kept.error.js';
+export { EventsDisabledError } from './events-disabled.error.js';

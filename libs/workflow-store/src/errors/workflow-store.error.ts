@@ -12,6 +12,8 @@ export type WorkflowStoreErrorCode =
   | 'invalid-file'
   | 'idempotency-key-reused'
   | 'storage-format'
+  | 'version-not-kept'
+  | 'events-disabled'
   | 'internal';
 
 /** Base class of every error the store throws on purpose. */

@@ -7,7 +7,25 @@ import type { LimitsOptions, WorkflowStoreOptions } from '../config/workflow-sto
 import { IdempotencyKeyReusedError } from '../errors/idempotency-key-reused.error.js';
 import { changedSince, outcomeOf, type Idempotency, type OutcomeCode } from '../shared/idempotency.js';
 import { indexKey, kindOf, type ListRange } from '../shared/list-order.js';
-import type { DeleteReply, ListSlice, NewRecord, RecordWrite, StorageBackend, StoredReplay, WriteReply } from '../shared/storage-backend.js';
+import type {
+  DeleteReply,
+  KeptRecord,
+  KeptVersions,
+  ListSlice,
+  NewRecord,
+  RecordWrite,
+  StorageBackend,
+  StoredReplay,
+  VersionRead,
+  WriteReply,
+} from '../shared/storage-backend.js';
+import { EventHub } from '../events/event-hub.js';
+import type { EventPosition } from '../events/event-id.js';
+import type { WatchFilter, WatchMessage, WorkflowEventOp } from '../events/workflow-event.js';
+import { EventsDisabledError } from '../errors/events-disabled.error.js';
+import { DEFAULT_TENANT } from '../workflow.schema.js';
+import { MemoryEventLog } from './memory-event-log.js';
+import { metaOf } from './memory-history.js';
 import type { StoreLogger } from '../shared/store-logger.js';
 import { DEFAULT_STATUS, DEFAULT_TYPE } from '../workflow.schema.js';
 import type { JsonObject, RestoreOutcome, Workflow } from '../workflow.types.js';
@@ -17,6 +35,8 @@ import { readSnapshot, writeSnapshot, type SnapshotEntry } from './memory-snapsh
 interface Entry {
   workflow: Workflow;
   expiresAtMs: number;
+  /** Kept earlier versions, newest first, at most WORKFLOW_HISTORY_VERSIONS: they live and go with the entry. */
+  history: Workflow[];
 }
 
 /** A remembered idempotency key, as the Redis scripts keep it: fingerprint, outcome, the workflow it left, until when. */
@@ -47,6 +67,9 @@ export class MemoryStorageBackend implements StorageBackend {
   private snapshotLoaded = false;
   /** Tenant views by tenant: each has its own caches; the root loads and writes the snapshot for all. */
   private readonly views = new Map<string, MemoryStorageBackend>();
+  /** This tenant's change feed: written by every write as it commits. */
+  private readonly events: MemoryEventLog;
+  private eventHub: EventHub | undefined;
 
   /** `root`: set on a tenant view, which only holds data; the root owns the snapshot and the lifecycle. */
   constructor(
@@ -54,13 +77,18 @@ export class MemoryStorageBackend implements StorageBackend {
     private readonly memory: WorkflowStoreOptions['memory'],
     private readonly logger: StoreLogger,
     private readonly root?: MemoryStorageBackend,
-  ) {}
+    tenant: string = DEFAULT_TENANT,
+  ) {
+    this.events = new MemoryEventLog(tenant, { retentionMs: limits.eventsRetentionSeconds * 1000, maxEvents: limits.eventsMaxPerShard });
+    // node-cache found an entry expired on its own check: the store observed the expiry.
+    this.records.on('expired', (_id: string, entry: Entry) => this.events.append('expired', entry.workflow));
+  }
 
   scoped(tenant: string): MemoryStorageBackend {
     if (this.root) return this.root.scoped(tenant);
     let view = this.views.get(tenant);
     if (!view) {
-      view = new MemoryStorageBackend(this.limits, {}, this.logger, this);
+      view = new MemoryStorageBackend(this.limits, {}, this.logger, this, tenant);
       this.views.set(tenant, view);
     }
     return view;
@@ -87,14 +115,15 @@ export class MemoryStorageBackend implements StorageBackend {
     if (existing) throw new AlreadyExistsError(record.id, existing.workflow.version);
     const now = Date.now();
     const workflow = this.build(record.id, 1, record.type, record.status, record.stateJson, record.ttlSeconds, now, now);
-    return this.commit(workflow, idempotency);
+    return this.commit(workflow, idempotency, []);
   }
 
   async save(write: RecordWrite, expectedVersion: number | undefined, idempotency: Idempotency | undefined): Promise<WriteReply> {
     this.assertOpen();
     const replay = this.replayOf(write.id, idempotency);
     if (replay) return { kind: 'replayed', replay };
-    const existing = this.entry(write.id)?.workflow;
+    const existingEntry = this.entry(write.id);
+    const existing = existingEntry?.workflow;
     if (expectedVersion !== undefined) {
       if (!existing) throw new NotFoundError(write.id);
       if (existing.version !== expectedVersion) throw new VersionConflictError(write.id, expectedVersion, existing.version);
@@ -110,7 +139,8 @@ export class MemoryStorageBackend implements StorageBackend {
       existing ? Date.parse(existing.createdAt) : now,
       now,
     );
-    return this.commit(workflow, idempotency);
+    const history = existingEntry ? [existingEntry.workflow, ...existingEntry.history].slice(0, this.limits.historyVersions) : [];
+    return this.commit(workflow, idempotency, history);
   }
 
   async get(id: string): Promise<Workflow | null> {
@@ -148,6 +178,7 @@ export class MemoryStorageBackend implements StorageBackend {
     if (expectedVersion !== undefined && version !== expectedVersion) throw new VersionConflictError(id, expectedVersion, version);
     this.records.del(id);
     this.remember(id, idempotency, 'D', entry.workflow, entry.expiresAtMs);
+    this.events.append('deleted', entry.workflow);
     return { kind: 'deleted', version };
   }
 
@@ -160,8 +191,9 @@ export class MemoryStorageBackend implements StorageBackend {
     const ttl = ttlSeconds ?? entry.workflow.ttlSeconds;
     const expiresAtMs = Date.now() + ttl * 1000;
     const workflow = { ...entry.workflow, ttlSeconds: ttl, expiresAt: new Date(expiresAtMs).toISOString() };
-    this.put(workflow, expiresAtMs);
+    this.put(workflow, expiresAtMs, entry.history);
     this.remember(id, idempotency, 'T', workflow, expiresAtMs);
+    this.events.append('touched', workflow);
     return { kind: 'applied', workflow: structuredClone(workflow) };
   }
 
@@ -186,15 +218,48 @@ export class MemoryStorageBackend implements StorageBackend {
     };
   }
 
-  async restore(record: Workflow, stateJson: string): Promise<RestoreOutcome> {
+  async restore(record: Workflow, stateJson: string, history: readonly KeptRecord[] = []): Promise<RestoreOutcome> {
     this.assertOpen();
     const expiresAtMs = Date.parse(record.expiresAt);
     if (expiresAtMs <= Date.now()) return 'skipped-expired';
     const existing = this.entry(record.id);
     if (existing && existing.workflow.version === record.version) return 'skipped-same';
     if (existing && existing.workflow.version > record.version) return 'skipped-newer';
-    this.put({ ...record, state: JSON.parse(stateJson) as JsonObject }, expiresAtMs);
+    // Like the Redis script: the versions just below the restored one, as many as the history keeps.
+    const kept = history
+      .filter((earlier) => earlier.workflow.version < record.version && earlier.workflow.version > record.version - 1 - this.limits.historyVersions)
+      .map((earlier) => ({ ...earlier.workflow, state: JSON.parse(earlier.stateJson) as JsonObject }))
+      .sort((a, b) => b.version - a.version);
+    const workflow = { ...record, state: JSON.parse(stateJson) as JsonObject };
+    this.put(workflow, expiresAtMs, kept);
+    this.events.append('restored', workflow);
     return 'written';
+  }
+
+  async listVersions(id: string): Promise<KeptVersions | null> {
+    this.assertOpen();
+    const entry = this.entry(id);
+    if (!entry) return null;
+    return { current: metaOf(entry.workflow), oldestVersion: entry.history.at(-1)?.version ?? entry.workflow.version, kept: entry.history.map(metaOf) };
+  }
+
+  async readVersion(id: string, version: number): Promise<VersionRead | null> {
+    this.assertOpen();
+    const entry = this.entry(id);
+    if (!entry) return null;
+    const found = [entry.workflow, ...entry.history].find((kept) => kept.version === version);
+    return {
+      currentVersion: entry.workflow.version,
+      oldestVersion: entry.history.at(-1)?.version ?? entry.workflow.version,
+      found: found ? { workflow: metaOf(found), stateJson: JSON.stringify(found.state) } : null,
+    };
+  }
+
+  async watch(filter: WatchFilter, after: EventPosition | undefined, signal: AbortSignal | undefined): Promise<AsyncIterableIterator<WatchMessage>> {
+    this.assertOpen();
+    if (this.limits.eventsRetentionSeconds === 0) throw new EventsDisabledError();
+    this.eventHub ??= new EventHub(this.events);
+    return this.eventHub.watch(filter, after, signal);
   }
 
   async count(): Promise<number> {
@@ -216,6 +281,7 @@ export class MemoryStorageBackend implements StorageBackend {
       this.logger.log(`memory backend wrote ${live.length} workflows to ${path}`);
     }
     for (const holder of [this, ...this.views.values()]) {
+      holder.eventHub?.close();
       holder.closed = true;
       holder.records.close();
       holder.keys.close();
@@ -252,15 +318,16 @@ export class MemoryStorageBackend implements StorageBackend {
     };
   }
 
-  private commit(workflow: Workflow, idempotency: Idempotency | undefined): WriteReply {
+  private commit(workflow: Workflow, idempotency: Idempotency | undefined, history: Workflow[]): WriteReply {
     const expiresAtMs = Date.parse(workflow.expiresAt);
-    this.put(workflow, expiresAtMs);
+    this.put(workflow, expiresAtMs, history);
     this.remember(workflow.id, idempotency, workflow.version === 1 ? 'C' : 'W', workflow, expiresAtMs);
+    this.events.append(workflow.version === 1 ? 'created' : 'updated', workflow);
     return { kind: 'applied', workflow: structuredClone(workflow) };
   }
 
-  private put(workflow: Workflow, expiresAtMs: number): void {
-    const entry: Entry = { workflow, expiresAtMs };
+  private put(workflow: Workflow, expiresAtMs: number, history: Workflow[]): void {
+    const entry: Entry = { workflow, expiresAtMs, history };
     this.records.set(workflow.id, entry, Math.max(0.001, (expiresAtMs - Date.now()) / 1000));
   }
 
@@ -269,6 +336,7 @@ export class MemoryStorageBackend implements StorageBackend {
     const entry = this.records.get<Entry>(id);
     if (entry && entry.expiresAtMs <= Date.now()) {
       this.records.del(id);
+      this.events.append('expired', entry.workflow);
       return undefined;
     }
     return entry;
@@ -288,7 +356,12 @@ export class MemoryStorageBackend implements StorageBackend {
     }
     const outcome = outcomeOf(remembered.outcome);
     const now = current ? { version: current.workflow.version, createdMs: Date.parse(current.workflow.createdAt) } : null;
-    return { outcome, version: remembered.version, current: stored, changedSince: changedSince(outcome, remembered.version, remembered.createdMs, now) };
+    const replay = { outcome, version: remembered.version, current: stored, changedSince: changedSince(outcome, remembered.version, remembered.createdMs, now) };
+    // Like the Redis scripts: the workflow as the write left it, while the history holds that version of this life.
+    const produced = outcome === 'deleted' ? undefined : current?.history.find((kept) => kept.version === remembered.version);
+    if (!produced || Date.parse(produced.createdAt) !== remembered.createdMs) return replay;
+    const { state, ...meta } = produced;
+    return { ...replay, produced: { workflow: meta, stateJson: JSON.stringify(state) } };
   }
 
   /** `left`: the workflow the write left (for a delete: the one it deleted). */

@@ -63,3 +63,9 @@ export function workflowFromWriteReply(id: string, reply: unknown[]): WorkflowMe
     ttlSeconds: Number(reply[7]),
   };
 }
+
+/** A workflow as a stored record: the header, a newline, the state JSON (the inverse of `storedWorkflowFromRecord`). */
+export function recordOf(workflow: Workflow, stateJson: string): string {
+  const { version, createdAt, updatedAt, expiresAt, ttlSeconds, type, status } = workflow;
+  return `${version}|${Date.parse(createdAt)}|${Date.parse(updatedAt)}|${Date.parse(expiresAt)}|${ttlSeconds}|${type}|${status}\n${stateJson}`;
+}

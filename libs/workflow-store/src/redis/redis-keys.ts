@@ -12,7 +12,10 @@ import calculateSlot from 'cluster-key-slot';
  *
  *   <prefix>:{<tenant>:<shards>:<shard>:<sfx>}:w:<id>         the workflow record (string)
  *   <prefix>:{…}:k:<id>:<idempotency key>                     one remembered Idempotency-Key (string, own TTL)
+ *   <prefix>:{…}:h:<id>                                       the workflow's kept earlier versions (hash, its TTL)
  *   <prefix>:{…}:i / :e / :l                                  the shard's lexicographic index, expiry index, labels
+ *   <prefix>:{…}:x                                            the shard's change feed (stream, retention TTL)
+ *   <prefix>:{…}:n                                            the shard's notice channel (SPUBLISH; not a key)
  *   <prefix>:format                                           the format record: tenant -> format and shard count
  *
  * The shard count is part of the tag, so data written with another count never shares a key with this one (the
@@ -85,12 +88,19 @@ export interface WorkflowKeys {
   index: string;
   expiry: string;
   labels: string;
+  history: string;
+  events: string;
+  notice: string;
 }
 
 export interface ShardKeys {
   index: string;
   expiry: string;
   labels: string;
+  /** The shard's change feed (a stream). */
+  events: string;
+  /** The shard channel each event is announced on. */
+  notice: string;
 }
 
 export class RedisKeys {
@@ -120,14 +130,20 @@ export class RedisKeys {
     return {
       record: `${base}:w:${id}`,
       idempotency: idempotencyKey === undefined ? `${base}:k` : `${base}:k:${id}:${idempotencyKey}`,
+      history: `${base}:h:${id}`,
       ...this.shard(shard),
     };
+  }
+
+  /** The key of a workflow's kept earlier versions. */
+  history(id: string): string {
+    return `${this.base(this.shardOf(id))}:h:${id}`;
   }
 
   /** The keys of one shard's indexes: lexicographic index, expiry index, labels per id. */
   shard(shard: number): ShardKeys {
     const base = this.base(shard);
-    return { index: `${base}:i`, expiry: `${base}:e`, labels: `${base}:l` };
+    return { index: `${base}:i`, expiry: `${base}:e`, labels: `${base}:l`, events: `${base}:x`, notice: `${base}:n` };
   }
 
   /** A scratch key of the id's shard (short TTL) that REDIS_DURABILITY=replica writes before WAIT to confirm a replay. */

@@ -5,7 +5,18 @@ import type { LimitsOptions, RedisOptions } from '../config/workflow-store.optio
 import { IdempotencyKeyReusedError } from '../errors/idempotency-key-reused.error.js';
 import { changedSince, outcomeOf, type Idempotency } from '../shared/idempotency.js';
 import type { ListRange } from '../shared/list-order.js';
-import type { DeleteReply, ListSlice, NewRecord, RecordWrite, StorageBackend, StoredReplay, WriteReply } from '../shared/storage-backend.js';
+import type {
+  DeleteReply,
+  KeptRecord,
+  KeptVersions,
+  ListSlice,
+  NewRecord,
+  RecordWrite,
+  StorageBackend,
+  StoredReplay,
+  VersionRead,
+  WriteReply,
+} from '../shared/storage-backend.js';
 import type { StoreLogger } from '../shared/store-logger.js';
 import { DEFAULT_STATUS, DEFAULT_TENANT, DEFAULT_TYPE } from '../workflow.schema.js';
 import type { RestoreOutcome, Workflow } from '../workflow.types.js';
@@ -14,6 +25,7 @@ import { isCluster, nodeOwning, type StoreRedisClient } from './redis-client.typ
 import {
   createdMsOfRecord,
   storedWorkflowFromRecord,
+  recordOf,
   storedWorkflowFromRecordBytes,
   workflowFromRecord,
   workflowFromWriteReply,
@@ -25,6 +37,13 @@ import { walkShards } from './redis-list-walk.js';
 import { defineScripts, runScript, type ScriptName } from './redis-scripts.js';
 import { checkRedisServer } from './persistence-check.js';
 import { checkStorageFormat, ensureTenantFormat, readFormatRecords } from './storage-format.js';
+import { keptVersionsOf, versionReadOf } from './redis-history.js';
+import { NoticeHub } from './feed/notice-hub.js';
+import { RedisFeedSource } from './feed/redis-feed-source.js';
+import { EventHub } from '../events/event-hub.js';
+import type { EventPosition } from '../events/event-id.js';
+import type { WatchFilter, WatchMessage } from '../events/workflow-event.js';
+import { EventsDisabledError } from '../errors/events-disabled.error.js';
 
 /** Expired index entries each write sweeps from its shard, on top of the periodic sweep. */
 const PURGE_PER_WRITE = 16;
@@ -55,6 +74,10 @@ export class RedisStorageBackend implements StorageBackend {
    */
   private formatLevel: 'unchecked' | 'readable' | 'recorded' = 'unchecked';
   private readonly formatChecks: { read?: Promise<void> | undefined; write?: Promise<void> | undefined } = {};
+  /** This tenant's change feed in this process, created by the first watch. */
+  private eventHub: EventHub | undefined;
+  /** The root's notice channels (one subscriber connection per master), created by the first watch of any tenant. */
+  private noticeHub: NoticeHub | undefined;
   /** Where the periodic sweep stands: tenant index, shard. */
   private sweepCursor = { tenant: 0, shard: 0 };
   readonly shards: number;
@@ -118,6 +141,7 @@ export class RedisStorageBackend implements StorageBackend {
       idempotency?.fingerprint ?? '',
       this.idempotencyWindowMs,
       PURGE_PER_WRITE,
+      ...this.feedArgs,
     ]);
     return this.writeReply(reply, record.id, record.stateJson, idempotency);
   }
@@ -136,12 +160,19 @@ export class RedisStorageBackend implements StorageBackend {
       DEFAULT_TYPE,
       DEFAULT_STATUS,
       this.limits.defaultTtlSeconds,
+      ...this.feedArgs,
+      this.limits.historyVersions,
     ]);
     return this.writeReply(reply, write.id, write.stateJson, idempotency, expectedVersion);
   }
 
   private get idempotencyWindowMs(): number {
     return this.limits.idempotencyTtlSeconds * 1000;
+  }
+
+  /** The scripts' change-feed arguments: retention in ms (0 = no events) and the per-shard cap. */
+  private get feedArgs(): [number, number] {
+    return [this.limits.eventsRetentionSeconds * 1000, this.limits.eventsMaxPerShard];
   }
 
   async get(id: string): Promise<Workflow | null> {
@@ -192,6 +223,7 @@ export class RedisStorageBackend implements StorageBackend {
       idempotency?.fingerprint ?? '',
       this.idempotencyWindowMs,
       PURGE_PER_WRITE,
+      ...this.feedArgs,
     ]);
     const status = Number(reply[0]);
     if (status === ScriptStatus.Applied) return { kind: 'deleted', version: Number(reply[1]) };
@@ -206,6 +238,7 @@ export class RedisStorageBackend implements StorageBackend {
       idempotency?.fingerprint ?? '',
       this.idempotencyWindowMs,
       PURGE_PER_WRITE,
+      ...this.feedArgs,
     ]);
     const status = Number(reply[0]);
     if (status === ScriptStatus.Replayed) return { kind: 'replayed', replay: replayFrom(id, reply) };
@@ -221,7 +254,7 @@ export class RedisStorageBackend implements StorageBackend {
     return walkShards(this.client, this.keys, range, limit, (operation, command) => this.read(operation, command));
   }
 
-  async restore(record: Workflow, stateJson: string): Promise<RestoreOutcome> {
+  async restore(record: Workflow, stateJson: string, history: readonly KeptRecord[] = []): Promise<RestoreOutcome> {
     const reply = await this.write('restore', record.id, undefined, [
       record.id,
       record.type,
@@ -233,12 +266,53 @@ export class RedisStorageBackend implements StorageBackend {
       Date.parse(record.expiresAt),
       record.ttlSeconds,
       PURGE_PER_WRITE,
+      ...this.feedArgs,
+      this.limits.historyVersions,
+      ...history.flatMap((kept) => [kept.workflow.version, recordOf(kept.workflow, kept.stateJson)]),
     ]);
     const status = Number(reply[0]);
     if (status === ScriptStatus.Applied) return 'written';
     if (status === ScriptStatus.Expired) return 'skipped-expired';
     if (status === ScriptStatus.StoredIsNewer) return Number(reply[1]) === record.version ? 'skipped-same' : 'skipped-newer';
     throw scriptRefusal(reply, record.id);
+  }
+
+  async listVersions(id: string): Promise<KeptVersions | null> {
+    await this.ensureFormat(false);
+    const keys = this.keys.forWorkflow(id);
+    return keptVersionsOf(id, (await this.run('history', [keys.record, keys.history], [''], 'history', false)) as unknown[]);
+  }
+
+  async readVersion(id: string, version: number): Promise<VersionRead | null> {
+    await this.ensureFormat(false);
+    const keys = this.keys.forWorkflow(id);
+    return versionReadOf(id, (await this.run('history', [keys.record, keys.history], [version], 'get version', false)) as unknown[]);
+  }
+
+  /** The tenant's feed: one hub per tenant per process, reading the shard streams (see feed/redis-feed-source.ts). */
+  async watch(filter: WatchFilter, after: EventPosition | undefined, signal: AbortSignal | undefined): Promise<AsyncIterableIterator<WatchMessage>> {
+    if (this.limits.eventsRetentionSeconds === 0) throw new EventsDisabledError();
+    await this.ensureFormat(false);
+    this.assertReady('watch');
+    if (!this.eventHub) {
+      const root = this.view?.root ?? this;
+      root.noticeHub ??= new NoticeHub(root.client, this.options, this.logger);
+      this.eventHub = new EventHub(
+        new RedisFeedSource({
+          client: this.client,
+          keys: this.keys,
+          tenant: this.view?.tenant ?? DEFAULT_TENANT,
+          retentionMs: this.limits.eventsRetentionSeconds * 1000,
+          notices: root.noticeHub,
+          logger: this.logger,
+        }),
+      );
+    }
+    try {
+      return await this.eventHub.watch(filter, after, signal);
+    } catch (error) {
+      throw mapRedisError(error, 'watch', false);
+    }
   }
 
   /** Counts expiry-index entries still in the future by Redis' clock (TIME): one per live workflow, swept or not. */
@@ -261,7 +335,9 @@ export class RedisStorageBackend implements StorageBackend {
 
   private async purgeShard(shard: number): Promise<number> {
     const keys = this.keys.shard(shard);
-    return Number(await this.run('purgeExpired', [keys.index, keys.expiry, keys.labels], [PURGE_PER_SWEEP], 'purge', true));
+    return Number(
+      await this.run('purgeExpired', [keys.index, keys.expiry, keys.labels, keys.events, keys.notice], [PURGE_PER_SWEEP, ...this.feedArgs], 'purge', true),
+    );
   }
 
   /**
@@ -290,6 +366,8 @@ export class RedisStorageBackend implements StorageBackend {
   async close(): Promise<void> {
     if (this.view) return; // the connection is the root's
     if (this.sweepTimer) clearInterval(this.sweepTimer);
+    for (const backend of [this, ...this.views.values()]) backend.eventHub?.close();
+    this.noticeHub?.close();
     this.closing = true;
     if (this.client.status === 'end' || this.client.status === 'close' || this.client.status === 'reconnecting') {
       this.client.disconnect(); // stops any pending reconnect; no socket is open to QUIT on
@@ -309,7 +387,7 @@ export class RedisStorageBackend implements StorageBackend {
   private async write(name: ScriptName, id: string, idempotency: Idempotency | undefined, args: (string | number)[]): Promise<unknown[]> {
     if (this.formatLevel !== 'recorded') await this.ensureFormat();
     const keys = this.keys.forWorkflow(id, idempotency?.key);
-    const scriptKeys = [keys.record, keys.idempotency, keys.index, keys.expiry, keys.labels];
+    const scriptKeys = [keys.record, keys.idempotency, keys.index, keys.expiry, keys.labels, keys.history, keys.events, keys.notice];
     if (this.options.durability === 'replica') return this.writeConfirmed(name, id, scriptKeys, args);
     const reply = await this.run(name, scriptKeys, args, name, true);
     return reply as unknown[];
@@ -471,10 +549,12 @@ export class RedisStorageBackend implements StorageBackend {
   }
 }
 
-/** The `{ 2, outcome, version, record or false, created }` reply of a write that repeats an earlier one. */
+/** The `{ 2, outcome, version, record or false, created[, produced] }` reply of a write that repeats an earlier one. */
 function replayFrom(id: string, reply: unknown[]): StoredReplay {
   const record = reply[3];
-  return replayOfRecord(id, String(reply[1]), reply[2], reply[4], typeof record === 'string' ? record : null);
+  const replay = replayOfRecord(id, String(reply[1]), reply[2], reply[4], typeof record === 'string' ? record : null);
+  const produced = typeof reply[5] === 'string' ? storedWorkflowFromRecord(id, reply[5]) : null;
+  return produced ? { ...replay, produced } : replay;
 }
 
 /** A remembered key's outcome, version and creation time against the record stored now. */

@@ -1,6 +1,8 @@
 import type { Idempotency } from './idempotency.js';
 import type { ListPosition, ListRange } from './list-order.js';
 import type { ReplayInfo, RestoreOutcome, Workflow } from '../workflow.types.js';
+import type { EventPosition } from '../events/event-id.js';
+import type { WatchFilter, WatchMessage } from '../events/workflow-event.js';
 import type { StoredWorkflowBytes, StoredWorkflowJson, WorkflowMeta } from '../workflow-json.js';
 
 /** A fully resolved new workflow, ready to store. */
@@ -37,6 +39,8 @@ export interface StoredReplay {
   version: number;
   /** The workflow as stored now, or null when it no longer exists. */
   current: StoredWorkflowJson | null;
+  /** The workflow as the original write left it, when it has changed since and the history still holds that version. */
+  produced?: StoredWorkflowJson;
   /**
    * Whether `current` is not the workflow the original write left: another version, or another life of the id
    * (deleted and created again: its creation time differs). For a delete: whether the id exists again.
@@ -45,6 +49,26 @@ export interface StoredReplay {
 }
 
 export type DeleteReply = { kind: 'deleted'; version: number } | { kind: 'replayed'; replay: StoredReplay };
+
+/** What the history holds of a workflow: its current version and the earlier ones kept (newest first, no state). */
+export interface KeptVersions {
+  current: WorkflowMeta;
+  oldestVersion: number;
+  kept: WorkflowMeta[];
+}
+
+/** One version asked for: found (as stored), or not kept, with the window that is. */
+export interface VersionRead {
+  currentVersion: number;
+  oldestVersion: number;
+  found: StoredWorkflowJson | null;
+}
+
+/** An earlier version given to `restore` (an export's history). */
+export interface KeptRecord {
+  workflow: Workflow;
+  stateJson: string;
+}
 
 export interface ListSlice {
   /** Live workflows matching the filter, in walk order. */
@@ -88,7 +112,17 @@ export interface StorageBackend {
    * examined. Walk order: shard by shard, by index key within a shard.
    */
   listSlice(range: ListRange, limit: number): Promise<ListSlice>;
-  restore(record: Workflow, stateJson: string): Promise<RestoreOutcome>;
+  /** Writes the record as it is; `history` (earlier versions) becomes its history, within the configured bound. */
+  restore(record: Workflow, stateJson: string, history?: readonly KeptRecord[]): Promise<RestoreOutcome>;
+  /** The workflow's current version and the kept earlier ones, without states; null when it does not exist. */
+  listVersions(id: string): Promise<KeptVersions | null>;
+  /** One version of the workflow (the current one included); null when the workflow does not exist. */
+  readVersion(id: string, version: number): Promise<VersionRead | null>;
+  /**
+   * The tenant's change feed from `after` (exclusive; live from now when undefined), filtered. Throws
+   * `EventsDisabledError` when events are off. The filter and position are validated by the caller.
+   */
+  watch(filter: WatchFilter, after: EventPosition | undefined, signal: AbortSignal | undefined): Promise<AsyncIterableIterator<WatchMessage>>;
   /** Live workflows at this moment (by the backend's clock). */
   count(): Promise<number>;
   /**

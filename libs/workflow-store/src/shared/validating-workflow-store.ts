@@ -32,9 +32,15 @@ import type {
   TouchOptions,
   UpdateOptions,
   Workflow,
+  WorkflowHistory,
   WorkflowPatch,
+  WorkflowWithHistory,
   WriteOptions,
 } from '../workflow.types.js';
+import type { WatchFilter, WatchMessage, WatchOptions } from '../events/workflow-event.js';
+import { VersionNotKeptError } from '../errors/version-not-kept.error.js';
+import { positionOfAfter, versionOf, watchFilterOf } from './feed-input.js';
+import { historyOf } from './history-of.js';
 import { InvalidInputError } from '../errors/invalid-input.error.js';
 import { fingerprintOf, idempotencyOf, idFromIdempotencyKey, markReplay, type Idempotency } from './idempotency.js';
 import { decodeCursor, encodeCursor } from './list-cursor.js';
@@ -126,8 +132,8 @@ export class ValidatingWorkflowStore extends WorkflowStore {
       const { state, ...workflow } = reply.workflow;
       return { workflow, stateJson: JSON.stringify(state) };
     }
-    const current = replayedOrGone(id, reply.replay);
-    return markReplay(current, replayInfo(reply.replay));
+    const answer = reply.replay.produced ?? replayedOrGone(id, reply.replay);
+    return markReplay(answer, replayInfo(reply.replay));
   }
 
   private async saveReply(id: string, input: SaveInput, options: SaveOptions): Promise<WriteReply> {
@@ -216,16 +222,49 @@ export class ValidatingWorkflowStore extends WorkflowStore {
   }
 
   async restore(record: Workflow): Promise<RestoreOutcome> {
-    const data = validate(restoreRecordSchema, record, 'record') as Workflow;
+    const data = this.restorable(record, 'record');
+    return this.backend.restore(data, serializeState(data.state, this.limits.maxStateBytes));
+  }
+
+  async restoreWithHistory(entry: WorkflowWithHistory): Promise<RestoreOutcome> {
+    const data = this.restorable(entry.workflow, 'workflow');
+    const history = (Array.isArray(entry.history) ? entry.history : []).map((kept, index) => {
+      const earlier = validate(restoreRecordSchema, kept, `history.${index}`) as Workflow;
+      if (earlier.id !== data.id || earlier.version >= data.version) {
+        throw new InvalidInputError([{ path: `history.${index}`, message: `must be an earlier version of ${data.id} (below ${data.version})` }]);
+      }
+      return { workflow: earlier, stateJson: serializeState(earlier.state, this.limits.maxStateBytes) };
+    });
+    return this.backend.restore(data, serializeState(data.state, this.limits.maxStateBytes), history);
+  }
+
+  /** A record `restore` may write: valid, and not living longer than any workflow could (its index keys would too). */
+  private restorable(record: Workflow, path: string): Workflow {
+    const data = validate(restoreRecordSchema, record, path) as Workflow;
     checkTtl(data.ttlSeconds, this.limits, 'ttlSeconds');
-    // A record may not live longer than any workflow could: its index keys would be kept alive that long too.
     const latest = Date.now() + this.limits.maxTtlSeconds * 1000 + RESTORE_CLOCK_SLACK_MS;
     if (Date.parse(data.expiresAt) > latest) {
       throw new InvalidInputError([
         { path: 'expiresAt', message: `must be at most WORKFLOW_MAX_TTL (${this.limits.maxTtlSeconds} s) from now` },
       ]);
     }
-    return this.backend.restore(data, serializeState(data.state, this.limits.maxStateBytes));
+    return data;
+  }
+
+  async history(id: string): Promise<WorkflowHistory | null> {
+    const kept = await this.backend.listVersions(validate(workflowIdSchema, id, 'id'));
+    return kept && historyOf(id, kept);
+  }
+
+  async getVersion(id: string, version: number): Promise<Workflow | null> {
+    const read = await this.backend.readVersion(validate(workflowIdSchema, id, 'id'), versionOf(version));
+    if (!read) return null;
+    if (!read.found) throw new VersionNotKeptError(id, version, read.currentVersion, read.oldestVersion);
+    return withState(read.found.workflow, JSON.parse(read.found.stateJson) as JsonObject);
+  }
+
+  async watch(filter: WatchFilter = {}, options: WatchOptions = {}): Promise<AsyncIterableIterator<WatchMessage>> {
+    return this.backend.watch(watchFilterOf(filter), positionOfAfter(options.after), options.signal);
   }
 
   async count(): Promise<number> {
@@ -299,8 +338,8 @@ export class ValidatingWorkflowStore extends WorkflowStore {
   private settle(id: string, reply: WriteReply, ownedState?: JsonObject): Workflow {
     if (reply.kind === 'applied') return reply.workflow;
     if (reply.kind === 'applied-json') return withState(reply.workflow, ownedState ?? (JSON.parse(reply.stateJson) as JsonObject));
-    const current = replayedOrGone(id, reply.replay);
-    const workflow = withState(current.workflow, JSON.parse(current.stateJson) as JsonObject);
+    const answer = reply.replay.produced ?? replayedOrGone(id, reply.replay);
+    const workflow = withState(answer.workflow, JSON.parse(answer.stateJson) as JsonObject);
     return markReplay(workflow, replayInfo(reply.replay));
   }
 }

@@ -11,7 +11,16 @@
 --               "y\0type\0id", "t\0type\0status\0id", "s\0status\0id" (a filter's entries sort by id alone, so a
 --               walk holds while labels change)
 --   exp  zset   id -> expiry ms, to sweep index entries of expired workflows
---   lbl  hash   id -> "type\0status", what idx holds for each id (source of truth for unindexing)
+--   lbl  hash   id -> "type\0status\0version", what idx holds for each id (source of truth for unindexing) and the
+--               version an expiry event reports (entries written before events existed lack the version: 0)
+--   hist string-keyed hash "…:h:<id>", version -> the whole record of that earlier version; at most
+--               WORKFLOW_HISTORY_VERSIONS fields, expiring with the workflow (PEXPIREAT on every write and touch)
+--   ev   stream the shard's change feed: one entry per write or observed expiry, field "d" =
+--               "op\0id\0version\0type\0status", op C created, U updated, D deleted, T touched, R restored, X expired;
+--               trimmed to EVENTS_MAX_PER_SHARD (approximately) and to the retention by id time, and expiring
+--               the retention after its newest entry
+--   nt   channel the shard's notice channel: each event SPUBLISHes an empty message there, so a replica's feed
+--               reader knows which shard to read (a shard channel: it lives on the shard's own slot in a Cluster)
 local SEP = '\0'
 -- The header's longest possible length minus one: 16-digit version and times, 10-digit ttl, 64-byte labels.
 local HEADER_MAX = 255
@@ -50,13 +59,22 @@ end
 -- An earlier write with this idempotency key: nil when there is none (or the write has no key); otherwise the reply
 -- to send instead of writing: { 2, outcome, version, current record or false, created } for the same request, or
 -- { -6, outcome, version } when the key was used for a different request (another fingerprint).
-local function replayOf(idemKey, fingerprint, recKey)
+-- A sixth element, when present, is the record the original write produced, from the history (the current record
+-- has moved on since, and the history still holds that version of the same life of the id).
+local function replayOf(idemKey, fingerprint, recKey, histKey)
   if fingerprint == '' then return nil end
   local remembered = redis.call('GET', idemKey)
   if not remembered then return nil end
   local fp, outcome, version, created = string.match(remembered, '^([^|]*)|(%u)|(%d+)|(%-?%d+)$')
   if fp ~= fingerprint then return { -6, outcome, tonumber(version) } end
-  return { 2, outcome, tonumber(version), redis.call('GET', recKey), created }
+  local current = redis.call('GET', recKey)
+  if outcome ~= 'D' and current and parseHeader(current, recKey).v ~= tonumber(version) then
+    local produced = redis.call('HGET', histKey, version)
+    if produced and parseHeader(produced, histKey).c == created then
+      return { 2, outcome, tonumber(version), current, created, produced }
+    end
+  end
+  return { 2, outcome, tonumber(version), current, created }
 end
 
 -- Remembers this write's idempotency key for the window, but never past `lifeEndMs` (when its workflow expires).
@@ -80,33 +98,80 @@ local function extendIndexes(idxKey, expKey, lblKey, expireAt, ttl)
   end
 end
 
-local function unindex(idxKey, expKey, lblKey, id)
-  local labels = redis.call('HGET', lblKey, id)
-  if labels then
-    local p = string.find(labels, SEP, 1, true)
-    local wtype, status = string.sub(labels, 1, p - 1), string.sub(labels, p + 1)
-    redis.call('ZREM', idxKey, 'a' .. SEP .. id, 'y' .. SEP .. wtype .. SEP .. id, 't' .. SEP .. wtype .. SEP .. status .. SEP .. id,
-      's' .. SEP .. status .. SEP .. id)
-    redis.call('HDEL', lblKey, id)
-  end
-  redis.call('ZREM', expKey, id)
+-- The labels entry of an id split: type, status, version (0 when the entry predates versions in labels).
+local function splitLabels(labels)
+  local p = string.find(labels, SEP, 1, true)
+  local q = string.find(labels, SEP, p + 1, true)
+  if not q then return string.sub(labels, 1, p - 1), string.sub(labels, p + 1), 0 end
+  return string.sub(labels, 1, p - 1), string.sub(labels, p + 1, q - 1), tonumber(string.sub(labels, q + 1)) or 0
 end
 
-local function reindex(idxKey, expKey, lblKey, id, wtype, status, expireAt, ttl)
-  local labels = wtype .. SEP .. status
-  if redis.call('HGET', lblKey, id) ~= labels then
-    unindex(idxKey, expKey, lblKey, id)
-    redis.call('ZADD', idxKey, 0, 'a' .. SEP .. id, 0, 'y' .. SEP .. wtype .. SEP .. id, 0, 't' .. SEP .. wtype .. SEP .. status .. SEP .. id,
-      0, 's' .. SEP .. status .. SEP .. id)
+-- Removes an id's index entries; returns its labels (type, status, version) or nil when it had none.
+local function unindex(idxKey, expKey, lblKey, id)
+  local labels = redis.call('HGET', lblKey, id)
+  redis.call('ZREM', expKey, id)
+  if not labels then return nil end
+  local wtype, status, version = splitLabels(labels)
+  redis.call('ZREM', idxKey, 'a' .. SEP .. id, 'y' .. SEP .. wtype .. SEP .. id, 't' .. SEP .. wtype .. SEP .. status .. SEP .. id,
+    's' .. SEP .. status .. SEP .. id)
+  redis.call('HDEL', lblKey, id)
+  return { wtype, status, version }
+end
+
+local function reindex(idxKey, expKey, lblKey, id, wtype, status, version, expireAt, ttl)
+  local labels = wtype .. SEP .. status .. SEP .. version
+  local stored = redis.call('HGET', lblKey, id)
+  if stored ~= labels then
+    local oldType, oldStatus = nil, nil
+    if stored then oldType, oldStatus = splitLabels(stored) end
+    if oldType ~= wtype or oldStatus ~= status then
+      unindex(idxKey, expKey, lblKey, id)
+      redis.call('ZADD', idxKey, 0, 'a' .. SEP .. id, 0, 'y' .. SEP .. wtype .. SEP .. id, 0, 't' .. SEP .. wtype .. SEP .. status .. SEP .. id,
+        0, 's' .. SEP .. status .. SEP .. id)
+    end
     redis.call('HSET', lblKey, id, labels)
   end
   redis.call('ZADD', expKey, expireAt, id)
   extendIndexes(idxKey, expKey, lblKey, expireAt, ttl)
 end
 
--- Drops index entries of workflows that expired (Redis removed their records by itself). Bounded per call.
-local function purge(idxKey, expKey, lblKey, now, limit)
+-- Appends one event to the shard's feed and rings the shard's notice channel. `feed` is { retentionMs, maxLen }
+-- from the script's ARGV; a retention of 0 means events are off. The stream is trimmed by count (approximately,
+-- whole nodes at a time, so it costs O(1) amortised) and by age, and lives the retention past its newest event.
+local function recordEvent(evKey, ntKey, feed, op, id, version, wtype, status, now)
+  if feed.retentionMs == 0 then return end
+  redis.call('XADD', evKey, 'MAXLEN', '~', feed.maxLen, '*', 'd', op .. SEP .. id .. SEP .. version .. SEP .. wtype .. SEP .. status)
+  redis.call('XTRIM', evKey, 'MINID', '~', now - feed.retentionMs)
+  redis.call('PEXPIRE', evKey, feed.retentionMs)
+  redis.call('SPUBLISH', ntKey, '')
+end
+
+local function feedOf(retentionMs, maxLen)
+  return { retentionMs = tonumber(retentionMs), maxLen = tonumber(maxLen) }
+end
+
+-- Keeps `record` (an earlier version's whole record) in the workflow's history, at most `keep` versions, and makes
+-- the history expire with the workflow. Versions of one life are consecutive, so the one to drop is known; a larger
+-- history left by a larger setting is cut down in one pass.
+local function keepVersion(histKey, keep, version, record, expireAt)
+  if keep == 0 then return end
+  redis.call('HSET', histKey, version, record)
+  redis.call('HDEL', histKey, version - keep)
+  if redis.call('HLEN', histKey) > keep then
+    for _, kept in ipairs(redis.call('HKEYS', histKey)) do
+      if tonumber(kept) <= version - keep then redis.call('HDEL', histKey, kept) end
+    end
+  end
+  redis.call('PEXPIREAT', histKey, expireAt)
+end
+
+-- Drops index entries of workflows that expired (Redis removed their records by itself), recording an expiry event
+-- for each. Bounded per call.
+local function purge(idxKey, expKey, lblKey, evKey, ntKey, feed, now, limit)
   local expired = redis.call('ZRANGE', expKey, '-inf', now, 'BYSCORE', 'LIMIT', 0, limit)
-  for _, id in ipairs(expired) do unindex(idxKey, expKey, lblKey, id) end
+  for _, id in ipairs(expired) do
+    local labels = unindex(idxKey, expKey, lblKey, id)
+    if labels then recordEvent(evKey, ntKey, feed, 'X', id, labels[3], labels[1], labels[2], now) end
+  end
   return #expired
 end

@@ -1,10 +1,13 @@
 #!lua flags=allow-oom
 --[[
-  Deletes a workflow and its index entries; allowed when Redis is out of memory (it frees memory).
-  Its idempotency key stays until the workflow would have expired (or the window ends), so a repeat is recognised.
-  KEYS[1] rec  KEYS[2] idem  KEYS[3] idx  KEYS[4] exp  KEYS[5] lbl   (see includes/common.lua)
+  Deletes a workflow, its history and its index entries, and records the event; allowed when Redis is out of memory
+  (it frees memory). Its idempotency key stays until the workflow would have expired (or the window ends), so a
+  repeat is recognised.
+  KEYS[1] rec  KEYS[2] idem  KEYS[3] idx  KEYS[4] exp  KEYS[5] lbl  KEYS[6] hist  KEYS[7] ev  KEYS[8] nt
+    (see includes/common.lua)
   ARGV[1] id  ARGV[2] expected version ('' = any)  ARGV[3] request fingerprint ('' = no idempotency key)
   ARGV[4] idempotency window ms  ARGV[5] purge batch size
+  ARGV[6] events retention ms (0 = no events)  ARGV[7] events kept per shard
   Returns:
     { 1, deleted version }                    deleted
     { 2, outcome, version, record or false, created }  same key, same request: applied earlier
@@ -14,15 +17,17 @@
 ]]
 -- @include common
 local now = nowMs()
-local replay = replayOf(KEYS[2], ARGV[3], KEYS[1])
+local replay = replayOf(KEYS[2], ARGV[3], KEYS[1], KEYS[6])
 if replay then return replay end
 local old = readHeader(KEYS[1])
 if not old then return { -3 } end
 local version = old.v
 if ARGV[2] ~= '' and version ~= tonumber(ARGV[2]) then return { -2, version } end
 
-redis.call('DEL', KEYS[1])
+redis.call('DEL', KEYS[1], KEYS[6])
 unindex(KEYS[3], KEYS[4], KEYS[5], ARGV[1])
 rememberKey(KEYS[2], ARGV[3], 'D', version, old.c, now, tonumber(ARGV[4]), old.e)
-purge(KEYS[3], KEYS[4], KEYS[5], now, tonumber(ARGV[5]))
+local feed = feedOf(ARGV[6], ARGV[7])
+recordEvent(KEYS[7], KEYS[8], feed, 'D', ARGV[1], version, old.t, old.s, now)
+purge(KEYS[3], KEYS[4], KEYS[5], KEYS[7], KEYS[8], feed, now, tonumber(ARGV[5]))
 return { 1, version }

@@ -1,18 +1,21 @@
 #!lua
 --[[
-  Restarts a workflow's TTL without changing its state, version or updatedAt.
-  KEYS[1] rec  KEYS[2] idem  KEYS[3] idx  KEYS[4] exp  KEYS[5] lbl   (see includes/common.lua)
+  Restarts a workflow's TTL (and its history's) without changing its state, version or updatedAt, and records the
+  event.
+  KEYS[1] rec  KEYS[2] idem  KEYS[3] idx  KEYS[4] exp  KEYS[5] lbl  KEYS[6] hist  KEYS[7] ev  KEYS[8] nt
+    (see includes/common.lua)
   ARGV[1] id  ARGV[2] ttl seconds ('' = the workflow's own)  ARGV[3] request fingerprint ('' = no idempotency key)
   ARGV[4] idempotency window ms  ARGV[5] purge batch size
+  ARGV[6] events retention ms (0 = no events)  ARGV[7] events kept per shard
   Returns:
     { 1, record }                             touched: the whole record as stored (header, newline, state JSON)
-    { 2, outcome, version, record or false, created }  same key, same request: applied earlier
+    { 2, outcome, version, record or false, created[, produced] }  same key, same request: applied earlier
     { -6, outcome, version }                  same key, different request: nothing written
     { -3 }                                    absent
 ]]
 -- @include common
 local now = nowMs()
-local replay = replayOf(KEYS[2], ARGV[3], KEYS[1])
+local replay = replayOf(KEYS[2], ARGV[3], KEYS[1], KEYS[6])
 if replay then return replay end
 local record = redis.call('GET', KEYS[1])
 if not record then return { -3 } end
@@ -23,7 +26,10 @@ local expireAt = now + ttl * 1000
 local state = string.sub(record, string.find(record, '\n', 1, true) + 1)
 local header = headerOf(old.v, old.c, old.u, expireAt, ttl, old.t, old.s)
 writeRecord(KEYS[1], header, state, expireAt)
-reindex(KEYS[3], KEYS[4], KEYS[5], ARGV[1], old.t, old.s, expireAt, ttl)
+redis.call('PEXPIREAT', KEYS[6], expireAt)
+reindex(KEYS[3], KEYS[4], KEYS[5], ARGV[1], old.t, old.s, old.v, expireAt, ttl)
 rememberKey(KEYS[2], ARGV[3], 'T', old.v, old.c, now, tonumber(ARGV[4]), expireAt)
-purge(KEYS[3], KEYS[4], KEYS[5], now, tonumber(ARGV[5]))
+local feed = feedOf(ARGV[6], ARGV[7])
+recordEvent(KEYS[7], KEYS[8], feed, 'T', ARGV[1], old.v, old.t, old.s, now)
+purge(KEYS[3], KEYS[4], KEYS[5], KEYS[7], KEYS[8], feed, now, tonumber(ARGV[5]))
 return { 1, header .. state }

@@ -1,0 +1,8 @@
+import { WorkflowStoreError } from './workflow-store.error.js';
+
+/** The change feed is off (`EVENTS_RETENTION_SECONDS=0`): nothing records events, so nothing can be watched. */
+export class EventsDisabledError extends WorkflowStoreError {
+  constructor() {
+    super('events-disabled', 'the change feed is off (EVENTS_RETENTION_SECONDS=0): no events are recorded to watch');
+  }
+}

@@ -1,0 +1,140 @@
+import type { PositionedEvent } from './feed-source.js';
+import { comparePositions, type EventPosition } from './event-id.js';
+import type { WatchFilter, WatchMessage, WatchResetReason } from './workflow-event.js';
+
+/** Messages a watch may hold for a consumer that has not taken them; past it the consumer gets a reset. */
+export const WATCH_QUEUE_LIMIT = 10_000;
+
+/**
+ * One consumer of the hub: a bounded queue and the async iterator that drains it. Events at or before `after` are
+ * skipped, so a resume that overlaps live delivery repeats nothing.
+ */
+export class WatchIterator implements AsyncIterableIterator<WatchMessage> {
+  private readonly queue: WatchMessage[] = [];
+  private waiting: { resolve: (result: IteratorResult<WatchMessage>) => void; reject: (error: unknown) => void } | undefined;
+  private done = false;
+  /** Why the watch ended, when it ended because the feed could not be read: the next `next` rejects with it. */
+  private failure: unknown;
+  /** While a resume is read from the backend, live events wait here (they come after everything it reads). */
+  private held: PositionedEvent[] | undefined;
+
+  constructor(
+    private readonly filter: WatchFilter,
+    private after: EventPosition | undefined,
+    private readonly onClose: (watch: WatchIterator) => void,
+    private readonly limit = WATCH_QUEUE_LIMIT,
+  ) {}
+
+  matches(event: PositionedEvent['event']): boolean {
+    const { id, type, status } = this.filter;
+    return (id === undefined || event.id === id) && (type === undefined || event.type === type) && (status === undefined || event.status === status);
+  }
+
+  /** Live events from the hub, in order. */
+  deliver(events: readonly PositionedEvent[]): void {
+    if (this.done) return;
+    if (this.held) {
+      this.held.push(...events);
+      return;
+    }
+    for (const entry of events) this.offer(entry);
+  }
+
+  /** Holds live events back while a resume is read. */
+  hold(): void {
+    this.held ??= [];
+  }
+
+  /** Delivers what a resume read (the past), then what was held back (live), and goes live. */
+  release(past: readonly PositionedEvent[] | WatchResetReason): void {
+    const held = this.held ?? [];
+    this.held = undefined;
+    if (typeof past === 'string') this.reset(past);
+    else for (const entry of past) this.offer(entry);
+    for (const entry of held) this.offer(entry);
+  }
+
+  /** The resume point is unknown to this feed: a reset, then live events from where the hub stands. */
+  restart(): void {
+    this.after = undefined;
+    this.release('unknown');
+  }
+
+  reset(reason: WatchResetReason): void {
+    this.push({ kind: 'reset', reason });
+  }
+
+  private offer(entry: PositionedEvent): void {
+    if (this.after && comparePositions(entry.position, this.after) <= 0) return;
+    this.after = entry.position;
+    if (this.matches(entry.event)) this.push({ kind: 'event', event: entry.event });
+  }
+
+  private push(message: WatchMessage): void {
+    if (this.done) return;
+    if (this.waiting) {
+      const { resolve } = this.waiting;
+      this.waiting = undefined;
+      resolve({ value: message, done: false });
+      return;
+    }
+    if (this.queue.length >= this.limit) {
+      // A consumer this far behind has lost track anyway: drop what it holds and tell it to reload.
+      this.queue.length = 0;
+      this.queue.push({ kind: 'reset', reason: 'overflow' });
+      return;
+    }
+    this.queue.push(message);
+  }
+
+  /** Messages waiting to be taken. */
+  get backlog(): number {
+    return this.queue.length;
+  }
+
+  next(): Promise<IteratorResult<WatchMessage>> {
+    const message = this.queue.shift();
+    if (message) return Promise.resolve({ value: message, done: false });
+    if (this.failure !== undefined) {
+      const failure = this.failure;
+      this.failure = undefined;
+      return Promise.reject(failure instanceof Error ? failure : new Error(String(failure)));
+    }
+    if (this.done) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve, reject) => (this.waiting = { resolve, reject }));
+  }
+
+  /** Ends the watch because the feed could not be read: messages already queued are still taken, then `next` rejects. */
+  fail(error: unknown): void {
+    if (this.done) return;
+    this.done = true;
+    this.onClose(this);
+    if (this.waiting) {
+      const { reject } = this.waiting;
+      this.waiting = undefined;
+      reject(error);
+      return;
+    }
+    this.failure = error;
+  }
+
+  return(): Promise<IteratorResult<WatchMessage>> {
+    this.close();
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  /** Ends the iterator: a pending `next` resolves as done, nothing more is delivered. */
+  close(): void {
+    if (this.done) return;
+    this.done = true;
+    this.queue.length = 0;
+    this.onClose(this);
+    const waiting = this.waiting;
+    this.waiting = undefined;
+    waiting?.resolve({ value: undefined, done: true });
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<WatchMessage> {
+    return this;
+  }
+}
