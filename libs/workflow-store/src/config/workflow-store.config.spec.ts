@@ -6,7 +6,15 @@ describe('loadWorkflowStoreConfig', () => {
   it('gives the memory backend and documented defaults with an empty environment', () => {
     const options = loadWorkflowStoreConfig({});
     expect(options.backend).toBe('memory');
-    expect(options.limits).toEqual({ defaultTtlSeconds: 86_400, maxTtlSeconds: 2_592_000, maxStateBytes: 1_048_576, idempotencyTtlSeconds: 86_400 });
+    expect(options.limits).toEqual({
+      defaultTtlSeconds: 86_400,
+      maxTtlSeconds: 2_592_000,
+      maxStateBytes: 1_048_576,
+      idempotencyTtlSeconds: 86_400,
+      historyVersions: 10,
+      eventsRetentionSeconds: 86_400,
+      eventsMaxPerShard: 10_000,
+    });
     expect(options.redis).toMatchObject({
       url: 'redis://127.0.0.1:6379',
       db: 0,
@@ -34,6 +42,11 @@ describe('loadWorkflowStoreConfig', () => {
     expect(() => loadWorkflowStoreConfig({ REDIS_SHARDS: '16385' })).toThrow(/REDIS_SHARDS: must be at most 16384/);
     expect(loadWorkflowStoreConfig({ IDEMPOTENCY_TTL: '60' }).limits.idempotencyTtlSeconds).toBe(60);
     expect(() => loadWorkflowStoreConfig({ IDEMPOTENCY_TTL: '0' })).toThrow(/IDEMPOTENCY_TTL/);
+    expect(loadWorkflowStoreConfig({ WORKFLOW_HISTORY_VERSIONS: '0' }).limits.historyVersions).toBe(0);
+    expect(() => loadWorkflowStoreConfig({ WORKFLOW_HISTORY_VERSIONS: '1001' })).toThrow(/WORKFLOW_HISTORY_VERSIONS: must be at most 1000/);
+    expect(loadWorkflowStoreConfig({ EVENTS_RETENTION_SECONDS: '0' }).limits.eventsRetentionSeconds).toBe(0);
+    expect(() => loadWorkflowStoreConfig({ EVENTS_RETENTION_SECONDS: '2592001' })).toThrow(/EVENTS_RETENTION_SECONDS: must be at most 2592000/);
+    expect(() => loadWorkflowStoreConfig({ EVENTS_MAX_PER_SHARD: '99' })).toThrow(/EVENTS_MAX_PER_SHARD: must be at least 100/);
   });
 
   it('switches to Redis with USE_REDIS=true and reads the db from the URL', () => {

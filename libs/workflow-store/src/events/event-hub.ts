@@ -46,12 +46,14 @@ export class EventHub {
     this.lingerTimer = undefined;
     await this.start();
     const delivered = this.delivered as EventPosition;
-    const watch = new WatchIterator(filter, after ?? delivered, (closed) => this.remove(closed));
+    const onAbort = (): void => watch.close();
+    const watch = new WatchIterator(filter, after ?? delivered, (closed) => {
+      signal?.removeEventListener('abort', onAbort);
+      this.remove(closed);
+    });
     this.watches.add(watch);
-    if (signal) {
-      if (signal.aborted) watch.close();
-      else signal.addEventListener('abort', () => watch.close(), { once: true });
-    }
+    if (signal?.aborted) watch.close();
+    else signal?.addEventListener('abort', onAbort, { once: true });
     if (after && comparePositions(after, delivered) < 0) this.resume(watch, after, delivered);
     else if (after && comparePositions(after, delivered) > 0) this.checkFuture(watch, after);
     return watch;

@@ -213,7 +213,14 @@ export class RedisStorageBackend implements StorageBackend {
     if (fingerprint !== idempotency.fingerprint) throw new IdempotencyKeyReusedError(id, idempotency.key);
     // REDIS_DURABILITY=replica: a replay is a success only once a replica has the write it replays.
     if (this.options.durability === 'replica') await this.confirmReplay(id, 'replay');
-    return { workflow: workflowFromRecord(id, record), replay: replayOfRecord(id, outcome ?? '', version, created, record) };
+    const replay = replayOfRecord(id, outcome ?? '', version, created, record);
+    // Moved on since: answer with the version the write produced while the history holds it (as the scripts do).
+    if (replay.changedSince && replay.current && replay.outcome !== 'deleted') {
+      const kept = await this.read('read for write', () => this.client.hget(keys.history, String(version)));
+      const produced = storedWorkflowFromRecord(id, kept);
+      if (produced && kept !== null && String(createdMsOfRecord(kept)) === created) return { workflow: workflowFromRecord(id, record), replay: { ...replay, produced } };
+    }
+    return { workflow: workflowFromRecord(id, record), replay };
   }
 
   async delete(id: string, expectedVersion: number | undefined, idempotency: Idempotency | undefined): Promise<DeleteReply> {

@@ -1,0 +1,111 @@
+import { describe, expect, it } from '@jest/globals';
+import { formatEventId, type EventPosition } from './event-id.js';
+import { EventHub } from './event-hub.js';
+import type { FeedSource, PositionedEvent } from './feed-source.js';
+import type { WatchMessage } from './workflow-event.js';
+
+/** A feed whose past and live events the test controls, with a readRange that resolves only when told. */
+class ScriptedFeed implements FeedSource {
+  readonly past: PositionedEvent[] = [];
+  deliver: ((events: PositionedEvent[]) => void) | undefined;
+  pendingRead: (() => void) | undefined;
+  floorMs = 0;
+  clockMs = 1_000_000;
+
+  follow(deliver: (events: PositionedEvent[]) => void): Promise<EventPosition> {
+    this.deliver = deliver;
+    return Promise.resolve(this.past.at(-1)?.position ?? { ms: 0, seq: 0, shard: 0 });
+  }
+  stop(): void {
+    this.deliver = undefined;
+  }
+  readRange(after: EventPosition, upTo: EventPosition): Promise<PositionedEvent[] | 'trimmed'> {
+    return new Promise((resolve) => {
+      this.pendingRead = () =>
+        resolve(after.ms < this.floorMs ? 'trimmed' : this.past.filter((e) => e.position.ms > after.ms && e.position.ms <= upTo.ms));
+    });
+  }
+  now(): Promise<number> {
+    return Promise.resolve(this.clockMs);
+  }
+}
+
+function event(ms: number, id = 'w'): PositionedEvent {
+  const position = { ms, seq: 0, shard: 0 };
+  return {
+    position,
+    event: { eventId: formatEventId(position), id, op: 'updated', version: ms, type: 't', status: 's', at: new Date(ms).toISOString(), tenant: 'default' },
+  };
+}
+
+async function take(iterator: AsyncIterator<WatchMessage>, n: number): Promise<string[]> {
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const { value } = await iterator.next();
+    const message = value as WatchMessage;
+    out.push(message.kind === 'event' ? String(message.event.version) : `reset:${message.reason}`);
+  }
+  return out;
+}
+
+describe('EventHub', () => {
+  it('a resume read from the source comes before the live events that arrived meanwhile, none twice', async () => {
+    const feed = new ScriptedFeed();
+    for (let ms = 1; ms <= 5; ms++) feed.past.push(event(ms));
+    const hub = new EventHub(feed, { recentLimit: 2, lingerMs: 1000 });
+    const live = await hub.watch({}, undefined);
+    feed.deliver?.([event(6), event(7), event(8)]); // the recent buffer now holds 7 and 8 only
+    feed.past.push(event(6), event(7), event(8));
+    const resumed = await hub.watch({}, { ms: 2, seq: 0, shard: 0 });
+    feed.deliver?.([event(9)]); // live while the resume is being read
+    feed.pendingRead?.();
+    expect(await take(resumed, 7)).toEqual(['3', '4', '5', '6', '7', '8', '9']);
+    expect(await take(live, 4)).toEqual(['6', '7', '8', '9']);
+    hub.close();
+  });
+
+  it('a resume inside the recent buffer is served from memory', async () => {
+    const feed = new ScriptedFeed();
+    const hub = new EventHub(feed, { recentLimit: 10, lingerMs: 1000 });
+    await hub.watch({}, undefined);
+    feed.deliver?.([event(1), event(2), event(3)]);
+    const resumed = await hub.watch({}, { ms: 1, seq: 0, shard: 0 });
+    expect(feed.pendingRead).toBeUndefined();
+    expect(await take(resumed, 2)).toEqual(['2', '3']);
+    hub.close();
+  });
+
+  it('a trimmed resume point gives a reset, then live events', async () => {
+    const feed = new ScriptedFeed();
+    feed.past.push(event(10));
+    feed.floorMs = 5;
+    const hub = new EventHub(feed, { recentLimit: 10, lingerMs: 1000 });
+    const resumed = await hub.watch({}, { ms: 1, seq: 0, shard: 0 });
+    feed.deliver?.([event(11)]);
+    feed.pendingRead?.();
+    expect(await take(resumed, 2)).toEqual(['reset:trimmed', '11']);
+    hub.close();
+  });
+
+  it('an event id from the future gives a reset unknown, then every live event', async () => {
+    const feed = new ScriptedFeed();
+    const hub = new EventHub(feed, { recentLimit: 10, lingerMs: 1000 });
+    const resumed = await hub.watch({}, { ms: feed.clockMs + 5000, seq: 0, shard: 0 });
+    feed.deliver?.([event(20)]);
+    expect(await take(resumed, 2)).toEqual(['reset:unknown', '20']);
+    hub.close();
+  });
+
+  it('filters per watch and ends a watch on abort', async () => {
+    const feed = new ScriptedFeed();
+    const hub = new EventHub(feed, { recentLimit: 10, lingerMs: 1000 });
+    const abort = new AbortController();
+    const onlyA = await hub.watch({ id: 'a' }, undefined, abort.signal);
+    feed.deliver?.([event(1, 'b'), event(2, 'a'), event(3, 'b')]);
+    expect(await take(onlyA, 1)).toEqual(['2']);
+    abort.abort();
+    expect(await onlyA.next()).toEqual({ value: undefined, done: true });
+    expect(hub.size).toBe(0);
+    hub.close();
+  });
+});
