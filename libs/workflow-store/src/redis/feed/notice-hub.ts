@@ -50,7 +50,7 @@ export class NoticeHub {
       this.listeners.set(channel, listener);
       const node = this.nodeOf(channel);
       this.nodeOfChannel.set(channel, node);
-      byNode.set(node, [...(byNode.get(node) ?? []), channel]);
+      pushTo(byNode, node, channel);
     }
     await Promise.all([...byNode].map(async ([node, list]) => this.subscribe(await this.subscriber(node), list)));
   }
@@ -61,13 +61,12 @@ export class NoticeHub {
       this.listeners.delete(channel);
       const node = this.nodeOfChannel.get(channel);
       this.nodeOfChannel.delete(channel);
-      if (node) byNode.set(node, [...(byNode.get(node) ?? []), channel]);
+      if (node) pushTo(byNode, node, channel);
     }
     for (const [node, list] of byNode) {
       const subscriber = this.subscribers.get(node);
-      for (let i = 0; subscriber?.status === 'ready' && i < list.length; i += SUBSCRIBE_BATCH) {
-        subscriber.sunsubscribe(...list.slice(i, i + SUBSCRIBE_BATCH)).catch(() => undefined);
-      }
+      if (subscriber?.status !== 'ready') continue;
+      for (const batch of this.batches(list)) subscriber.sunsubscribe(...batch).catch(() => undefined);
     }
   }
 
@@ -134,8 +133,20 @@ export class NoticeHub {
     return subscriber;
   }
 
+  /** SSUBSCRIBE in batches; on a Cluster one batch per slot (the channels of one command must share a slot). */
   private async subscribe(subscriber: Redis, channels: readonly string[]): Promise<void> {
-    for (let i = 0; i < channels.length; i += SUBSCRIBE_BATCH) await subscriber.ssubscribe(...channels.slice(i, i + SUBSCRIBE_BATCH));
+    await Promise.all(this.batches(channels).map((batch) => subscriber.ssubscribe(...batch)));
+  }
+
+  private batches(channels: readonly string[]): string[][] {
+    const batches: string[][] = [];
+    if (!isCluster(this.client)) {
+      for (let i = 0; i < channels.length; i += SUBSCRIBE_BATCH) batches.push(channels.slice(i, i + SUBSCRIBE_BATCH));
+      return batches;
+    }
+    const bySlot = new Map<number, string[]>();
+    for (const channel of channels) pushTo(bySlot, calculateSlot(channel), channel);
+    return [...bySlot.values()];
   }
 
   private lostOn(node: string): void {
@@ -170,6 +181,12 @@ export class NoticeHub {
       this.logger.warn(`change feed could not follow moved slots yet: ${(error as Error).message}`);
     }
   }
+}
+
+function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
 }
 
 function newNodeClient(options: RedisOptions, host: string, port: number): Redis {

@@ -47,6 +47,8 @@ export class RedisFeedSource implements FeedSource, NoticeListener {
   private catchUpTimer: NodeJS.Timeout | undefined;
   private catchUpCursor = 0;
   private failing = false;
+  /** The nodes holding this tenant's shards (one unless Cluster), recomputed when the topology changes (`lost`). */
+  private nodes: string[] = [];
 
   constructor(private readonly config: RedisFeedConfig) {
     const { keys } = config;
@@ -59,9 +61,9 @@ export class RedisFeedSource implements FeedSource, NoticeListener {
     const { notices } = this.config;
     await notices.add(this.channels, this);
     try {
-      const nodes = [...notices.nodesOf(this.channels)];
-      const start = Math.max(...(await Promise.all(nodes.map((node) => notices.barrier(node)))));
-      await this.waitForClocksPast(nodes, start);
+      this.nodes = [...notices.nodesOf(this.channels)];
+      const start = Math.max(...(await Promise.all(this.nodes.map((node) => notices.barrier(node)))));
+      await this.waitForClocksPast(this.nodes, start);
       // Live delivery starts with the next millisecond; everything up to `start` is the past (readRange).
       this.from.fill(`${start + 1}-0`);
       this.watermark = start + 1;
@@ -93,6 +95,7 @@ export class RedisFeedSource implements FeedSource, NoticeListener {
 
   lost(node: string): void {
     if (!this.deliver) return;
+    this.nodes = [...this.config.notices.nodesOf(this.channels)];
     this.channels.forEach((channel, shard) => {
       if (this.config.notices.nodeOf(channel) === node) this.dirty.add(shard);
     });
@@ -152,8 +155,7 @@ export class RedisFeedSource implements FeedSource, NoticeListener {
   /** One round: barrier on every node, read the shards that rang, deliver what lies below the new watermark. */
   private async readOnce(): Promise<void> {
     const { notices, client, keys, tenant } = this.config;
-    const nodes = [...notices.nodesOf(this.channels)];
-    const clocks = await Promise.all(nodes.map((node) => notices.barrier(node)));
+    const clocks = await Promise.all(this.nodes.map((node) => notices.barrier(node)));
     // Notices that arrive after the barrier are of events at or after its clock: the next round reads them.
     const shards = [...this.dirty];
     this.dirty.clear();
