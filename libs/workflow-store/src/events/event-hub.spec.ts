@@ -52,7 +52,7 @@ describe('EventHub', () => {
   it('a resume read from the source comes before the live events that arrived meanwhile, none twice', async () => {
     const feed = new ScriptedFeed();
     for (let ms = 1; ms <= 5; ms++) feed.past.push(event(ms));
-    const hub = new EventHub(feed, { recentLimit: 2, lingerMs: 1000 });
+    const hub = new EventHub(feed, { recentLimit: 2, lingerMs: 1000, retentionMs: Number.POSITIVE_INFINITY });
     const live = await hub.watch({}, undefined);
     feed.deliver?.([event(6), event(7), event(8)]); // the recent buffer now holds 7 and 8 only
     feed.past.push(event(6), event(7), event(8));
@@ -66,7 +66,7 @@ describe('EventHub', () => {
 
   it('a resume inside the recent buffer is served from memory', async () => {
     const feed = new ScriptedFeed();
-    const hub = new EventHub(feed, { recentLimit: 10, lingerMs: 1000 });
+    const hub = new EventHub(feed, { recentLimit: 10, lingerMs: 1000, retentionMs: Number.POSITIVE_INFINITY });
     await hub.watch({}, undefined);
     feed.deliver?.([event(1), event(2), event(3)]);
     const resumed = await hub.watch({}, { ms: 1, seq: 0, shard: 0 });
@@ -79,7 +79,7 @@ describe('EventHub', () => {
     const feed = new ScriptedFeed();
     feed.past.push(event(10));
     feed.floorMs = 5;
-    const hub = new EventHub(feed, { recentLimit: 10, lingerMs: 1000 });
+    const hub = new EventHub(feed, { recentLimit: 10, lingerMs: 1000, retentionMs: Number.POSITIVE_INFINITY });
     const resumed = await hub.watch({}, { ms: 1, seq: 0, shard: 0 });
     feed.deliver?.([event(11)]);
     feed.pendingRead?.();
@@ -89,7 +89,7 @@ describe('EventHub', () => {
 
   it('an event id from the future gives a reset unknown, then every live event', async () => {
     const feed = new ScriptedFeed();
-    const hub = new EventHub(feed, { recentLimit: 10, lingerMs: 1000 });
+    const hub = new EventHub(feed, { recentLimit: 10, lingerMs: 1000, retentionMs: Number.POSITIVE_INFINITY });
     const resumed = await hub.watch({}, { ms: feed.clockMs + 5000, seq: 0, shard: 0 });
     feed.deliver?.([event(20)]);
     expect(await take(resumed, 2)).toEqual(['reset:unknown', '20']);
@@ -98,7 +98,7 @@ describe('EventHub', () => {
 
   it('filters per watch and ends a watch on abort', async () => {
     const feed = new ScriptedFeed();
-    const hub = new EventHub(feed, { recentLimit: 10, lingerMs: 1000 });
+    const hub = new EventHub(feed, { recentLimit: 10, lingerMs: 1000, retentionMs: Number.POSITIVE_INFINITY });
     const abort = new AbortController();
     const onlyA = await hub.watch({ id: 'a' }, undefined, abort.signal);
     feed.deliver?.([event(1, 'b'), event(2, 'a'), event(3, 'b')]);

@@ -8,9 +8,14 @@ export interface EventHubOptions {
   recentLimit: number;
   /** How long the hub keeps following after its last watch ends (a reconnecting client finds it still warm). */
   lingerMs: number;
+  /**
+   * The feed's retention: a resume point older than it is `trimmed` even while the recent buffer still holds it, so
+   * every replica answers the same point the same way.
+   */
+  retentionMs: number;
 }
 
-export const DEFAULT_HUB_OPTIONS: EventHubOptions = { recentLimit: 10_000, lingerMs: 60_000 };
+export const DEFAULT_HUB_OPTIONS = { recentLimit: 10_000, lingerMs: 60_000 } as const;
 
 /**
  * One tenant's feed in one process: it follows the source once and fans events out to every watch of the tenant
@@ -32,7 +37,7 @@ export class EventHub {
 
   constructor(
     private readonly source: FeedSource,
-    private readonly options: EventHubOptions = DEFAULT_HUB_OPTIONS,
+    private readonly options: EventHubOptions,
   ) {}
 
   /** Watches currently served. */
@@ -105,6 +110,11 @@ export class EventHub {
   /** Past events for a watch that resumes from before `delivered`: from memory when recent, else from the source. */
   private resume(watch: WatchIterator, after: EventPosition, upTo: EventPosition): void {
     const recentFrom = this.recentFrom as EventPosition;
+    if (after.ms < Date.now() - this.options.retentionMs) {
+      watch.hold();
+      watch.release('trimmed');
+      return;
+    }
     if (comparePositions(after, recentFrom) >= 0) {
       watch.hold();
       watch.release(this.recent.filter((entry) => comparePositions(entry.position, after) > 0));

@@ -19,7 +19,7 @@ import type {
   VersionRead,
   WriteReply,
 } from '../shared/storage-backend.js';
-import { EventHub } from '../events/event-hub.js';
+import { DEFAULT_HUB_OPTIONS, EventHub } from '../events/event-hub.js';
 import type { EventPosition } from '../events/event-id.js';
 import type { WatchFilter, WatchMessage, WorkflowEventOp } from '../events/workflow-event.js';
 import { EventsDisabledError } from '../errors/events-disabled.error.js';
@@ -258,7 +258,7 @@ export class MemoryStorageBackend implements StorageBackend {
   async watch(filter: WatchFilter, after: EventPosition | undefined, signal: AbortSignal | undefined): Promise<AsyncIterableIterator<WatchMessage>> {
     this.assertOpen();
     if (this.limits.eventsRetentionSeconds === 0) throw new EventsDisabledError();
-    this.eventHub ??= new EventHub(this.events);
+    this.eventHub ??= new EventHub(this.events, { ...DEFAULT_HUB_OPTIONS, retentionMs: this.limits.eventsRetentionSeconds * 1000 });
     return this.eventHub.watch(filter, after, signal);
   }
 

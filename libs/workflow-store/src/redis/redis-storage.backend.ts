@@ -40,7 +40,7 @@ import { checkStorageFormat, ensureTenantFormat, readFormatRecords } from './sto
 import { keptVersionsOf, versionReadOf } from './redis-history.js';
 import { NoticeHub } from './feed/notice-hub.js';
 import { RedisFeedSource } from './feed/redis-feed-source.js';
-import { EventHub } from '../events/event-hub.js';
+import { DEFAULT_HUB_OPTIONS, EventHub } from '../events/event-hub.js';
 import type { EventPosition } from '../events/event-id.js';
 import type { WatchFilter, WatchMessage } from '../events/workflow-event.js';
 import { EventsDisabledError } from '../errors/events-disabled.error.js';
@@ -313,6 +313,7 @@ export class RedisStorageBackend implements StorageBackend {
           notices: root.noticeHub,
           logger: this.logger,
         }),
+        { ...DEFAULT_HUB_OPTIONS, retentionMs: this.limits.eventsRetentionSeconds * 1000 },
       );
     }
     try {

@@ -47,6 +47,8 @@ export class RedisFeedSource implements FeedSource, NoticeListener {
   private catchUpTimer: NodeJS.Timeout | undefined;
   private catchUpCursor = 0;
   private failing = false;
+  /** Set while `follow` subscribes and finds its start: notices are recorded, not yet read. */
+  private starting = false;
   /** The nodes holding this tenant's shards (one unless Cluster), recomputed when the topology changes (`lost`). */
   private nodes: string[] = [];
 
@@ -59,6 +61,8 @@ export class RedisFeedSource implements FeedSource, NoticeListener {
 
   async follow(deliver: (events: PositionedEvent[]) => void): Promise<EventPosition> {
     const { notices } = this.config;
+    // Notices that ring while following starts are kept: their events may lie after the start position.
+    this.starting = true;
     await notices.add(this.channels, this);
     try {
       this.nodes = [...notices.nodesOf(this.channels)];
@@ -70,10 +74,14 @@ export class RedisFeedSource implements FeedSource, NoticeListener {
       this.deliver = deliver;
       this.catchUpTimer = setInterval(() => this.catchUp(), CATCH_UP_INTERVAL_MS);
       this.catchUpTimer.unref();
+      if (this.dirty.size > 0) this.round();
       return { ms: start, seq: Number.MAX_SAFE_INTEGER, shard: Number.MAX_SAFE_INTEGER };
     } catch (error) {
       notices.remove(this.channels);
+      this.dirty.clear();
       throw error;
+    } finally {
+      this.starting = false;
     }
   }
 
@@ -88,9 +96,9 @@ export class RedisFeedSource implements FeedSource, NoticeListener {
 
   notice(channel: string): void {
     const shard = this.shardOfChannel.get(channel);
-    if (shard === undefined || !this.deliver) return;
+    if (shard === undefined || !(this.deliver || this.starting)) return;
     this.dirty.add(shard);
-    this.round();
+    if (this.deliver) this.round();
   }
 
   lost(node: string): void {
