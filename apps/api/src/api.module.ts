@@ -3,6 +3,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { WorkflowStoreModule } from '#workflow-store';
 import { AdminModule } from './admin/admin.module.js';
+import { EventsModule } from './events/events.module.js';
 import { validateEnvironment, type Environment } from './config/environment.js';
 import { HealthModule } from './health/health.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
@@ -19,6 +20,7 @@ import { WorkflowsModule } from './workflows/workflows.module.js';
       useFactory: (config: ConfigService<Environment, true>) => ({ options: config.get('workflowStore', { infer: true }) }),
     }),
     WorkflowsModule,
+    EventsModule,
     HealthModule,
     MetricsModule,
     AdminModule,

@@ -21,6 +21,7 @@ export const apiEnvSchema = z.object({
     .enum(['true', 'false', '1', '0', ''], { message: 'must be true or false' })
     .transform((v) => v === 'true' || v === '1')
     .default(false),
+  SSE_HEARTBEAT_MS: z.coerce.number({ message: 'must be a whole number of ms' }).int().min(1000).max(60_000).default(15_000),
 });
 
 export interface ApiOptions {
@@ -37,6 +38,11 @@ export interface ApiOptions {
   rateLimitPerMinute: number;
   /** When true, /admin routes (the NDJSON export used by `workflow-store migrate --from <url>`) are served; 403 otherwise. */
   adminRoutes: boolean;
+  /**
+   * How often an idle event stream (GET /events, /workflows/:id/events) gets a comment line, so proxies and load
+   * balancers that drop silent connections keep it, and a client notices a dead connection.
+   */
+  sseHeartbeatMs: number;
 }
 
 /** `keys`: every request outside /health, /metrics and /docs needs a Bearer key. `open`: no keys, one `default` tenant. */

@@ -49,6 +49,7 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
       adminRoutes: api.data.ADMIN_ROUTES,
       auth,
       rateLimitPerMinute: api.data.RATE_LIMIT_PER_MINUTE,
+      sseHeartbeatMs: api.data.SSE_HEARTBEAT_MS,
     },
   };
 }

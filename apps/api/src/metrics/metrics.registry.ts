@@ -45,6 +45,27 @@ export class MetricsRegistry {
     registers: [this.registry],
   });
 
+  /** Open event streams (GET /events, /workflows/:id/events) on this replica. */
+  readonly sseConnections = new Gauge({
+    name: 'sse_connections',
+    help: 'Event streams (text/event-stream) open on this replica',
+    registers: [this.registry],
+  });
+
+  readonly sseEventsSent = new Counter({
+    name: 'sse_events_sent_total',
+    help: 'Workflow events written to event streams (a reset counts as one)',
+    registers: [this.registry],
+  });
+
+  /** Streams this replica ended itself; the client resumes with Last-Event-ID. */
+  readonly sseClientsDropped: Counter<'reason'> = new Counter({
+    name: 'sse_clients_dropped_total',
+    help: 'Event streams ended by the server: slow (the client read too slowly), feed-error (the feed became unreadable), shutdown',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }

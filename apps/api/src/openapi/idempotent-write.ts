@@ -1,26 +1,17 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiHeader, ApiResponse, type SchemaObject } from '@nestjs/swagger';
+import { ApiHeader, ApiResponse } from '@nestjs/swagger';
 import { CURRENT_VERSION_HEADER, REPLAYED_HEADER } from '../workflows/idempotent-replay.js';
+import { PROBLEM_SCHEMA } from './problem-responses.js';
 
 const IDEMPOTENCY_KEY_DESCRIPTION =
   'Makes the write safe to retry. Keys are scoped to the workflow the write targets. Re-sent with the same key and ' +
   'the same request (kind of write, id, state, type, status, ttlSeconds, If-Match) within IDEMPOTENCY_TTL ' +
   'seconds and while the workflow lives, the write is not applied again: the answer repeats the original status and ' +
-  'ETag, with Idempotent-Replayed: true and the workflow as stored now. The same key with a different request is ' +
+  'ETag, with Idempotent-Replayed: true. Its body is the workflow as the original write left it (the version of the ' +
+  'ETag) while the history (WORKFLOW_HISTORY_VERSIONS) still keeps that version, otherwise the workflow as stored ' +
+  'now; when it has been written since, Workflow-Current-Version says the version stored now. The same key with a different request is ' +
   '422 idempotency-key-reused and changes nothing. A POST /workflows without an id derives the id from the key, so ' +
   'its retry answers with the workflow the first attempt created. Failed writes are not remembered.';
-
-const PROBLEM_SCHEMA: SchemaObject = {
-  type: 'object',
-  properties: {
-    type: { type: 'string', example: 'urn:workflow-store:problem:idempotency-key-reused' },
-    title: { type: 'string' },
-    status: { type: 'integer' },
-    detail: { type: 'string' },
-    instance: { type: 'string' },
-  },
-  required: ['type', 'title', 'status', 'detail'],
-};
 
 /** The headers a replayed write adds to its answer. */
 const REPLAY_RESPONSE_HEADERS = {
@@ -29,7 +20,9 @@ const REPLAY_RESPONSE_HEADERS = {
     schema: { type: 'string', enum: ['true'] },
   },
   [CURRENT_VERSION_HEADER]: {
-    description: 'On a replay whose workflow was written since: the version of the body, newer than the ETag',
+    description:
+      'On a replay whose workflow was written since the original write: the version stored now, newer than the ETag. The body is ' +
+      'the version of the ETag while the history keeps it, otherwise this version',
     schema: { type: 'integer' },
   },
 };

@@ -10,6 +10,7 @@ export const PROBLEM_TYPES = {
   forbidden: { status: 403, title: 'Forbidden' },
   'not-found': { status: 404, title: 'No such workflow' },
   'route-not-found': { status: 404, title: 'No such route' },
+  'version-not-kept': { status: 404, title: 'That version of the workflow is not kept' },
   'method-not-allowed': { status: 405, title: 'Method not allowed' },
   'already-exists': { status: 409, title: 'The workflow already exists' },
   'version-conflict': { status: 409, title: 'The workflow was changed concurrently' },
@@ -25,6 +26,10 @@ export const PROBLEM_TYPES = {
   'storage-full': { status: 507, title: 'The store is full' },
   'shutting-down': { status: 503, title: 'The service is shutting down' },
   'storage-format': { status: 500, title: 'The data in the store is in another format' },
+  // 501, not 404: the route exists and the workflow may too; this deployment does not provide the feature
+  // (EVENTS_RETENTION_SECONDS=0), and retrying will not help until an operator turns it on. A 404 would read as
+  // "no such workflow" to a client of /workflows/:id/events, and 503 would invite retries.
+  'events-disabled': { status: 501, title: 'The change feed is off' },
   internal: { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, { status: number; title: string }>;
 

@@ -1,12 +1,14 @@
 import { HttpException } from '@nestjs/common';
 import {
   AlreadyExistsError,
+  EventsDisabledError,
   IdempotencyKeyReusedError,
   InvalidInputError,
   NotFoundError,
   StateTooLargeError,
   StorageFormatError,
   VersionConflictError,
+  VersionNotKeptError,
   WorkflowStoreError,
 } from '#workflow-store';
 import { problem, type ProblemBody, type ProblemType } from './problem-types.js';
@@ -51,6 +53,14 @@ export function toProblem(error: unknown, facts: RequestFacts): { body: ProblemB
   if (error instanceof NotFoundError) {
     const type = facts.conditional ? 'precondition-failed' : 'not-found';
     return { body: problem(type, error.message), internal: false };
+  }
+  // The workflow exists; only that version is not kept (or not written yet): the client learns what it can ask for.
+  if (error instanceof VersionNotKeptError) {
+    const extensions = { version: error.version, currentVersion: error.currentVersion, oldestVersion: error.oldestVersion };
+    return { body: problem('version-not-kept', error.message, extensions), internal: false };
+  }
+  if (error instanceof EventsDisabledError) {
+    return { body: problem('events-disabled', 'The change feed is off on this service (EVENTS_RETENTION_SECONDS=0): no events are recorded to stream.'), internal: false };
   }
   if (error instanceof AlreadyExistsError) {
     const type = facts.conditional ? 'precondition-failed' : 'already-exists';

@@ -20,7 +20,7 @@ import { TenantStores } from '../auth/tenant-stores.js';
 import { ProblemException } from '../problem/problem.exception.js';
 import { etagOf, ifMatchAccepts, ifNoneMatchHits, parseEntityTags, type EntityTagCondition } from './conditional-request.js';
 import { operationIdFrom } from './idempotency-key.js';
-import { answerReplay } from './idempotent-replay.js';
+import { answerReplay, currentVersionAfter } from './idempotent-replay.js';
 import { listQueryFrom } from './list-query.js';
 import { requireMediaType } from './media-type.js';
 import { openApiSchemas } from '../openapi/openapi-schemas.js';
@@ -57,9 +57,10 @@ export class WorkflowsController {
   })
   async create(@Body() body: unknown, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<Workflow> {
     requireMediaType(request, JSON_TYPE);
-    const workflow = await this.stores.of(request).create(body as CreateInput, { operationId: operationIdFrom(request.headers['idempotency-key']) });
+    const store = this.stores.of(request);
+    const workflow = await store.create(body as CreateInput, { operationId: operationIdFrom(request.headers['idempotency-key']) });
     reply.header('location', locationOf(workflow));
-    return represent(reply, workflow);
+    return represent(store, reply, workflow);
   }
 
   @Get()
@@ -113,14 +114,14 @@ export class WorkflowsController {
       const input = (body ?? {}) as SaveInput;
       const created = await store.create({ type: 'default', ...input, id } as CreateInput, { operationId });
       reply.status(201).header('location', locationOf(created));
-      return represent(reply, created);
+      return represent(store, reply, created);
     }
     if (ifNoneMatch) await refuseIfNoneMatch(store, id, ifNoneMatch);
     const expectedVersion = await this.expectedVersionFor(store, id, ifMatch);
     // Answered with the state JSON just stored, not parsed back and re-encoded (see GET).
     const stored = await store.saveJson(id, body as SaveInput, { expectedVersion, operationId });
     const replay = replayOf(stored);
-    if (replay) answerReplay(reply, replay, locationOf(stored.workflow), stored.workflow.version);
+    if (replay) answerReplay(reply, replay, locationOf(stored.workflow), await currentVersionAfter(store, id, replay, stored.workflow.version));
     else {
       if (!ifMatch && stored.workflow.version === 1) reply.status(201).header('location', locationOf(stored.workflow));
       reply.header('etag', etagOf(stored.workflow.version));
@@ -150,7 +151,7 @@ export class WorkflowsController {
       expectedVersion,
       operationId: operationIdFrom(request.headers['idempotency-key']),
     });
-    return represent(reply, workflow);
+    return represent(store, reply, workflow);
   }
 
   @Delete(':id')
@@ -186,8 +187,9 @@ export class WorkflowsController {
     if (notAnObject || Object.keys(rest).length > 0) {
       throw new ProblemException('invalid-input', 'touch takes an optional JSON object { "ttlSeconds": n } and nothing else');
     }
-    const workflow = await this.stores.of(request).touch(id, { ttlSeconds, operationId: operationIdFrom(request.headers['idempotency-key']) });
-    return represent(reply, workflow);
+    const store = this.stores.of(request);
+    const workflow = await store.touch(id, { ttlSeconds, operationId: operationIdFrom(request.headers['idempotency-key']) });
+    return represent(store, reply, workflow);
   }
 
   /**
@@ -210,9 +212,9 @@ export class WorkflowsController {
 }
 
 /** The answer of a write that returns the workflow: ETag = its version, or the original answer when it was a replay. */
-function represent(reply: FastifyReply, workflow: Workflow): Workflow {
+async function represent(store: WorkflowStore, reply: FastifyReply, workflow: Workflow): Promise<Workflow> {
   const replay = replayOf(workflow);
-  if (replay) answerReplay(reply, replay, locationOf(workflow), workflow.version);
+  if (replay) answerReplay(reply, replay, locationOf(workflow), await currentVersionAfter(store, workflow.id, replay, workflow.version));
   else reply.header('etag', etagOf(workflow.version));
   return workflow;
 }
