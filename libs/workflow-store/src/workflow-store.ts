@@ -13,6 +13,8 @@ import type {
   UpdateOptions,
   Workflow,
   WorkflowPatch,
+  AcquireLeaseOptions,
+  Lease,
   WorkflowHistory,
   WorkflowWithHistory,
   WriteOptions,
@@ -136,6 +138,32 @@ export abstract class WorkflowStore {
    * @throws VersionNotKeptError when it exists but that version is not kept (carries the oldest kept version).
    */
   abstract getVersion(id: string, version: number): Promise<Workflow | null>;
+
+  /**
+   * Takes the workflow's lease for `owner` for `ttlMs` (100 – LEASE_MAX_TTL_MS): its `token` is strictly greater
+   * than every token issued for this workflow before and is never issued again (it is at least the store's time in
+   * ms × 1000, so it also grows across a failover that lost the last token). While the lease is live, every write of
+   * the workflow must carry the token as `leaseToken` (fencing, checked inside the write's own atomic script).
+   * Records a `lease-acquired` event; ends the workflow's stall.
+   * @throws NotFoundError if the workflow does not exist. @throws LeaseHeldError while another lease is live
+   * (the same owner's too: renew it instead).
+   */
+  abstract acquireLease(id: string, options: AcquireLeaseOptions): Promise<Lease>;
+
+  /**
+   * Extends the live lease of `token` to `ttlMs` from now.
+   * @throws LeaseLostError when `token` is not the live lease's (it expired, was released, or was taken over).
+   */
+  abstract renewLease(id: string, token: number, ttlMs: number): Promise<Lease>;
+
+  /**
+   * Ends the lease of `token` (also one that expired while nobody acquired the workflow since) and records a
+   * `lease-released` event. A lease that expires without release instead marks its workflow stalled (found by
+   * `list({ stalled: true })`, with a `lease-expired` event, within LEASE_SWEEP_INTERVAL_MS) until the next
+   * acquisition, release or write.
+   * @throws LeaseLostError when `token` is not the workflow's last lease, or that lease already ended.
+   */
+  abstract releaseLease(id: string, token: number): Promise<void>;
 
   /**
    * The change feed of this tenant as an async iterator, once it is live (resolving means following has started, so

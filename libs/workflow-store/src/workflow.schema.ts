@@ -57,8 +57,14 @@ export const patchSchema = z.strictObject({
   state: stateSchema.optional(),
 });
 
+/** A lease token: a positive integer the store issued (see acquireLease). */
+export const leaseTokenSchema = z.number().int('must be an integer').min(1, 'must be at least 1').max(Number.MAX_SAFE_INTEGER, 'must be a safe integer');
+export const LEASE_OWNER_PATTERN = /^[A-Za-z0-9_.:@\/-]{1,128}$/;
+export const leaseOwnerSchema = z.string().regex(LEASE_OWNER_PATTERN, 'must be 1-128 characters of A-Z a-z 0-9 _ . : @ / -');
+
 export const writeOptionsSchema = z.strictObject({
   operationId: operationIdSchema.optional(),
+  leaseToken: leaseTokenSchema.optional(),
   expectedVersion: versionSchema.optional(),
   ttlSeconds: ttlSecondsSchema.optional(),
   maxAttempts: z.number().int().min(1).max(100).optional(),
@@ -67,6 +73,7 @@ export const writeOptionsSchema = z.strictObject({
 export const listQuerySchema = z.strictObject({
   type: labelSchema.optional(),
   status: labelSchema.optional(),
+  stalled: z.literal(true, { message: 'must be true (omit it for every workflow)' }).optional(),
   limit: z.number().int().min(1).max(MAX_LIST_LIMIT).optional(),
   cursor: z.string().max(1024).optional(),
 });

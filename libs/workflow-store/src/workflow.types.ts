@@ -62,6 +62,12 @@ export interface WriteOptions {
    * retry finds the workflow the first attempt created.
    */
   operationId?: string;
+  /**
+   * The token of the workflow's live lease (see `acquireLease`). While a workflow has a live lease every write must
+   * carry its token: without one it throws `LeaseHeldError`, with any other (older, released, expired)
+   * `LeaseLostError`. Checked inside the write's own atomic script.
+   */
+  leaseToken?: number;
 }
 
 /** What a write that was a repeat of an earlier one (same idempotency key and request) did the first time. */
@@ -119,6 +125,8 @@ export interface MutateResult {
 export interface ListQuery {
   type?: string;
   status?: string;
+  /** Only stalled workflows: their lease expired without release, and nothing acquired or wrote them since. Not with `type`/`status`. */
+  stalled?: true;
   /** Page size, 1–1000. Default 100. */
   limit?: number;
   /** The `nextCursor` of the previous page; only valid with the same `type`/`status` filter. */
@@ -158,4 +166,20 @@ export interface WorkflowWithHistory {
   workflow: Workflow;
   /** Earlier versions, each a whole workflow as it was at that version; any order. */
   history: Workflow[];
+}
+
+/** A workflow's lease: who works on it, until when, and the fencing token its writes must carry. */
+export interface Lease {
+  id: string;
+  /** Strictly greater than every token issued for this workflow before; never reused. */
+  token: number;
+  owner: string;
+  expiresAt: string;
+}
+
+export interface AcquireLeaseOptions {
+  /** Who holds it (1–128 of `A-Z a-z 0-9 _ . : @ / -`), reported to others in `LeaseHeldError`. */
+  owner: string;
+  /** How long it lasts unless renewed, in ms: 100 – `LEASE_MAX_TTL_MS`. */
+  ttlMs: number;
 }

@@ -14,6 +14,8 @@ describe('loadWorkflowStoreConfig', () => {
       historyVersions: 10,
       eventsRetentionSeconds: 86_400,
       eventsMaxPerShard: 10_000,
+      leaseMaxTtlMs: 600_000,
+      leaseSweepIntervalMs: 1000,
     });
     expect(options.redis).toMatchObject({
       url: 'redis://127.0.0.1:6379',

@@ -76,6 +76,8 @@ const envObject = z.object({
     WORKFLOW_HISTORY_VERSIONS: intVar(0, MAX_HISTORY_VERSIONS, 'versions').default(10),
     EVENTS_RETENTION_SECONDS: intVar(0, 30 * DAY, 'seconds').default(DAY),
     EVENTS_MAX_PER_SHARD: intVar(100, 1_000_000, 'events').default(10_000),
+    LEASE_MAX_TTL_MS: intVar(1000, DAY * 1000, 'ms').default(600_000),
+    LEASE_SWEEP_INTERVAL_MS: intVar(0, 60_000, 'ms').default(1000),
     WORKFLOW_STATE_TTL: intVar(1, 365 * DAY, 'seconds').default(DAY),
     WORKFLOW_MAX_TTL: intVar(1, 365 * DAY, 'seconds').default(30 * DAY),
     WORKFLOW_MAX_STATE_BYTES: intVar(2, 16 * 1024 * 1024, 'bytes').default(1024 * 1024),
@@ -188,6 +190,8 @@ function toOptions(env: WorkflowStoreEnv, tls: RedisTlsOptions | undefined): Wor
       historyVersions: env.WORKFLOW_HISTORY_VERSIONS,
       eventsRetentionSeconds: env.EVENTS_RETENTION_SECONDS,
       eventsMaxPerShard: env.EVENTS_MAX_PER_SHARD,
+      leaseMaxTtlMs: env.LEASE_MAX_TTL_MS,
+      leaseSweepIntervalMs: env.LEASE_SWEEP_INTERVAL_MS,
     },
     redis: {
       url: env.REDIS_URL,

@@ -64,6 +64,10 @@ export interface LimitsOptions {
   eventsRetentionSeconds: number;
   /** The feed's size cap: events kept per shard at most (EVENTS_MAX_PER_SHARD), trimmed approximately. */
   eventsMaxPerShard: number;
+  /** Longest lease a caller may ask for, in ms (LEASE_MAX_TTL_MS). */
+  leaseMaxTtlMs: number;
+  /** How often expired leases are looked for, in ms (LEASE_SWEEP_INTERVAL_MS); 0 = never (no stalled marks). */
+  leaseSweepIntervalMs: number;
 }
 
 /** Everything the store needs, already validated. Build it with `loadWorkflowStoreConfig(env)` or by hand. */

@@ -13,3 +13,5 @@ export { IdempotencyKeyReusedError } from './idempotency-key-reused.error.js';
 export { StorageFormatError } from './storage-format.error.js';
 export { VersionNotKeptError } from './version-not-kept.error.js';
 export { EventsDisabledError } from './events-disabled.error.js';
+export { LeaseHeldError } from './lease-held.error.js';
+export { LeaseLostError } from './lease-lost.error.js';

@@ -14,6 +14,8 @@ export type WorkflowStoreErrorCode =
   | 'storage-format'
   | 'version-not-kept'
   | 'events-disabled'
+  | 'lease-held'
+  | 'lease-lost'
   | 'internal';
 
 /** Base class of every error the store throws on purpose. */

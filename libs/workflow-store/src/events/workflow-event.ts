@@ -1,5 +1,17 @@
-/** What happened to a workflow. `expired`: the store observed that it expired (by its sweep, within a minute or so). */
-export type WorkflowEventOp = 'created' | 'updated' | 'deleted' | 'touched' | 'restored' | 'expired';
+/**
+ * What happened to a workflow. `expired`: the store observed that it expired (by its sweep, within a minute or so).
+ * `lease-expired`: a lease ended without release (observed by the lease sweep); the workflow is stalled.
+ */
+export type WorkflowEventOp =
+  | 'created'
+  | 'updated'
+  | 'deleted'
+  | 'touched'
+  | 'restored'
+  | 'expired'
+  | 'lease-acquired'
+  | 'lease-released'
+  | 'lease-expired';
 
 /** One entry of the change feed: recorded by the same atomic write it describes. */
 export interface WorkflowEvent {
@@ -19,6 +31,8 @@ export interface WorkflowEvent {
   /** When it was recorded (ISO-8601 UTC, the store's clock). */
   at: string;
   tenant: string;
+  /** For lease events: the lease's token and owner. */
+  lease?: { token: number; owner: string };
 }
 
 /** Which events a watch receives: all of the tenant's, or those of one workflow, type and/or status. */

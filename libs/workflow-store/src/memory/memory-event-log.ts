@@ -29,7 +29,7 @@ export class MemoryEventLog implements FeedSource {
   }
 
   /** Records one event (called by the write it describes, synchronously, after it committed). */
-  append(op: WorkflowEventOp, workflow: { id: string; version: number; type: string; status: string }): void {
+  append(op: WorkflowEventOp, workflow: { id: string; version: number; type: string; status: string }, lease?: { token: number; owner: string }): void {
     if (this.limits.retentionMs === 0) return;
     const now = Date.now();
     const ms = Math.max(now, this.last.ms);
@@ -46,6 +46,7 @@ export class MemoryEventLog implements FeedSource {
         status: workflow.status,
         at: new Date(ms).toISOString(),
         tenant: this.tenant,
+        ...(lease ? { lease: { token: lease.token, owner: lease.owner } } : {}),
       },
     };
     this.events.push(entry);

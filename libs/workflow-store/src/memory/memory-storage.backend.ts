@@ -25,10 +25,11 @@ import type { WatchFilter, WatchMessage, WorkflowEventOp } from '../events/workf
 import { EventsDisabledError } from '../errors/events-disabled.error.js';
 import { DEFAULT_TENANT } from '../workflow.schema.js';
 import { MemoryEventLog } from './memory-event-log.js';
+import { MemoryLeases } from './memory-leases.js';
 import { metaOf } from './memory-history.js';
 import type { StoreLogger } from '../shared/store-logger.js';
 import { DEFAULT_STATUS, DEFAULT_TYPE } from '../workflow.schema.js';
-import type { JsonObject, RestoreOutcome, Workflow } from '../workflow.types.js';
+import type { JsonObject, Lease, RestoreOutcome, Workflow } from '../workflow.types.js';
 import type { StoredWorkflowBytes, StoredWorkflowJson } from '../workflow-json.js';
 import { readSnapshot, writeSnapshot, type SnapshotEntry } from './memory-snapshot.js';
 
@@ -70,6 +71,8 @@ export class MemoryStorageBackend implements StorageBackend {
   /** This tenant's change feed: written by every write as it commits. */
   private readonly events: MemoryEventLog;
   private eventHub: EventHub | undefined;
+  private readonly leases = new MemoryLeases();
+  private leaseSweepTimer: NodeJS.Timeout | undefined;
 
   /** `root`: set on a tenant view, which only holds data; the root owns the snapshot and the lifecycle. */
   constructor(
@@ -81,7 +84,10 @@ export class MemoryStorageBackend implements StorageBackend {
   ) {
     this.events = new MemoryEventLog(tenant, { retentionMs: limits.eventsRetentionSeconds * 1000, maxEvents: limits.eventsMaxPerShard });
     // node-cache found an entry expired on its own check: the store observed the expiry.
-    this.records.on('expired', (_id: string, entry: Entry) => this.events.append('expired', entry.workflow));
+    this.records.on('expired', (id: string, entry: Entry) => {
+      this.leases.drop(id);
+      this.events.append('expired', entry.workflow);
+    });
   }
 
   scoped(tenant: string): MemoryStorageBackend {
@@ -96,7 +102,12 @@ export class MemoryStorageBackend implements StorageBackend {
 
   async connect(): Promise<void> {
     const path = this.memory.snapshotPath;
-    if (this.root || !path) return;
+    if (this.root) return;
+    if (this.limits.leaseSweepIntervalMs > 0) {
+      this.leaseSweepTimer = setInterval(() => this.sweepLeases(), this.limits.leaseSweepIntervalMs);
+      this.leaseSweepTimer.unref();
+    }
+    if (!path) return;
     const entries = await readSnapshot(path);
     this.snapshotLoaded = true;
     let loaded = 0;
@@ -118,11 +129,12 @@ export class MemoryStorageBackend implements StorageBackend {
     return this.commit(workflow, idempotency, []);
   }
 
-  async save(write: RecordWrite, expectedVersion: number | undefined, idempotency: Idempotency | undefined): Promise<WriteReply> {
+  async save(write: RecordWrite, expectedVersion: number | undefined, idempotency: Idempotency | undefined, leaseToken: number | undefined): Promise<WriteReply> {
     this.assertOpen();
     const replay = this.replayOf(write.id, idempotency);
     if (replay) return { kind: 'replayed', replay };
     const existingEntry = this.entry(write.id);
+    this.leases.fence(write.id, leaseToken);
     const existing = existingEntry?.workflow;
     if (expectedVersion !== undefined) {
       if (!existing) throw new NotFoundError(write.id);
@@ -168,30 +180,34 @@ export class MemoryStorageBackend implements StorageBackend {
     return { workflow: await this.get(id), ...(replay ? { replay } : {}) };
   }
 
-  async delete(id: string, expectedVersion: number | undefined, idempotency: Idempotency | undefined): Promise<DeleteReply> {
+  async delete(id: string, expectedVersion: number | undefined, idempotency: Idempotency | undefined, leaseToken: number | undefined): Promise<DeleteReply> {
     this.assertOpen();
     const replay = this.replayOf(id, idempotency);
     if (replay) return { kind: 'replayed', replay };
     const entry = this.entry(id);
     if (!entry) throw new NotFoundError(id);
+    this.leases.fence(id, leaseToken);
     const { version } = entry.workflow;
     if (expectedVersion !== undefined && version !== expectedVersion) throw new VersionConflictError(id, expectedVersion, version);
     this.records.del(id);
+    this.leases.drop(id);
     this.remember(id, idempotency, 'D', entry.workflow, entry.expiresAtMs);
     this.events.append('deleted', entry.workflow);
     return { kind: 'deleted', version };
   }
 
-  async touch(id: string, ttlSeconds: number | undefined, idempotency: Idempotency | undefined): Promise<WriteReply> {
+  async touch(id: string, ttlSeconds: number | undefined, idempotency: Idempotency | undefined, leaseToken: number | undefined): Promise<WriteReply> {
     this.assertOpen();
     const replay = this.replayOf(id, idempotency);
     if (replay) return { kind: 'replayed', replay };
     const entry = this.entry(id);
     if (!entry) throw new NotFoundError(id);
+    this.leases.fence(id, leaseToken);
     const ttl = ttlSeconds ?? entry.workflow.ttlSeconds;
     const expiresAtMs = Date.now() + ttl * 1000;
     const workflow = { ...entry.workflow, ttlSeconds: ttl, expiresAt: new Date(expiresAtMs).toISOString() };
     this.put(workflow, expiresAtMs, entry.history);
+    this.leases.afterWrite(id);
     this.remember(id, idempotency, 'T', workflow, expiresAtMs);
     this.events.append('touched', workflow);
     return { kind: 'applied', workflow: structuredClone(workflow) };
@@ -206,6 +222,7 @@ export class MemoryStorageBackend implements StorageBackend {
     for (const id of this.records.keys()) {
       const workflow = this.entry(id)?.workflow;
       if (!workflow) continue;
+      if (kind === 'z' && !this.leases.isStalled(id)) continue;
       const key = indexKey(kind, workflow);
       if (key.startsWith(range.prefix) && (after === undefined || key > after)) matches.push({ key, workflow });
     }
@@ -232,8 +249,45 @@ export class MemoryStorageBackend implements StorageBackend {
       .sort((a, b) => b.version - a.version);
     const workflow = { ...record, state: JSON.parse(stateJson) as JsonObject };
     this.put(workflow, expiresAtMs, kept);
+    this.leases.drop(record.id);
     this.events.append('restored', workflow);
     return 'written';
+  }
+
+  async acquireLease(id: string, owner: string, ttlMs: number): Promise<Lease> {
+    this.assertOpen();
+    const entry = this.entry(id);
+    if (!entry) throw new NotFoundError(id);
+    const lease = this.leases.acquire(id, owner, ttlMs);
+    this.events.append('lease-acquired', entry.workflow, lease);
+    return lease;
+  }
+
+  async renewLease(id: string, token: number, ttlMs: number): Promise<Lease> {
+    this.assertOpen();
+    if (!this.entry(id)) throw new NotFoundError(id);
+    return this.leases.renew(id, token, ttlMs);
+  }
+
+  async releaseLease(id: string, token: number): Promise<void> {
+    this.assertOpen();
+    const entry = this.entry(id);
+    if (!entry) throw new NotFoundError(id);
+    this.events.append('lease-released', entry.workflow, this.leases.release(id, token));
+  }
+
+  /** Marks expired leases of this tenant (the root: of every tenant), recording a lease-expired event for each. */
+  sweepLeases(): number {
+    let found = 0;
+    for (const backend of this.root ? [this] : [this, ...this.views.values()]) {
+      for (const lease of backend.leases.sweep()) {
+        const entry = backend.entry(lease.id);
+        if (!entry) continue;
+        backend.events.append('lease-expired', entry.workflow, lease);
+        found += 1;
+      }
+    }
+    return found;
   }
 
   async listVersions(id: string): Promise<KeptVersions | null> {
@@ -280,6 +334,7 @@ export class MemoryStorageBackend implements StorageBackend {
       await writeSnapshot(path, live);
       this.logger.log(`memory backend wrote ${live.length} workflows to ${path}`);
     }
+    if (this.leaseSweepTimer) clearInterval(this.leaseSweepTimer);
     for (const holder of [this, ...this.views.values()]) {
       holder.eventHub?.close();
       holder.closed = true;
@@ -321,6 +376,9 @@ export class MemoryStorageBackend implements StorageBackend {
   private commit(workflow: Workflow, idempotency: Idempotency | undefined, history: Workflow[]): WriteReply {
     const expiresAtMs = Date.parse(workflow.expiresAt);
     this.put(workflow, expiresAtMs, history);
+    // A created workflow starts without the lease of an earlier life of its id; a written one is no longer stalled.
+    if (workflow.version === 1) this.leases.drop(workflow.id);
+    else this.leases.afterWrite(workflow.id);
     this.remember(workflow.id, idempotency, workflow.version === 1 ? 'C' : 'W', workflow, expiresAtMs);
     this.events.append(workflow.version === 1 ? 'created' : 'updated', workflow);
     return { kind: 'applied', workflow: structuredClone(workflow) };
@@ -336,6 +394,7 @@ export class MemoryStorageBackend implements StorageBackend {
     const entry = this.records.get<Entry>(id);
     if (entry && entry.expiresAtMs <= Date.now()) {
       this.records.del(id);
+      this.leases.drop(id);
       this.events.append('expired', entry.workflow);
       return undefined;
     }

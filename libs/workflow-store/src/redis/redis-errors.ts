@@ -1,4 +1,7 @@
 import { AlreadyExistsError } from '../errors/already-exists.error.js';
+import { LeaseHeldError } from '../errors/lease-held.error.js';
+import { LeaseLostError } from '../errors/lease-lost.error.js';
+import { isoTime } from './iso-time.js';
 import { IdempotencyKeyReusedError } from '../errors/idempotency-key-reused.error.js';
 import { NotFoundError } from '../errors/not-found.error.js';
 import { OutcomeUnknownError } from '../errors/outcome-unknown.error.js';
@@ -17,10 +20,12 @@ export enum ScriptStatus {
   Expired = -4,
   StoredIsNewer = -5,
   KeyReused = -6,
+  LeaseHeld = -7,
+  LeaseLost = -8,
 }
 
 /** The one place a script's refusal becomes a typed error. */
-export function scriptRefusal(reply: unknown[], id: string, expectedVersion?: number, operationId?: string): WorkflowStoreError {
+export function scriptRefusal(reply: unknown[], id: string, expectedVersion?: number, operationId?: string, leaseToken?: number): WorkflowStoreError {
   const status = Number(reply[0]);
   switch (status) {
     case ScriptStatus.Exists:
@@ -31,6 +36,10 @@ export function scriptRefusal(reply: unknown[], id: string, expectedVersion?: nu
       return new NotFoundError(id);
     case ScriptStatus.KeyReused:
       return new IdempotencyKeyReusedError(id, operationId ?? '');
+    case ScriptStatus.LeaseHeld:
+      return new LeaseHeldError(id, String(reply[1]), isoTime(Number(reply[2])));
+    case ScriptStatus.LeaseLost:
+      return new LeaseLostError(id, leaseToken ?? 0, Number(reply[1]));
     default:
       return new WorkflowStoreError('internal', `unexpected script reply ${JSON.stringify(reply)} for ${id}`);
   }

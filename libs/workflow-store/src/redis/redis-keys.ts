@@ -16,6 +16,7 @@ import calculateSlot from 'cluster-key-slot';
  *   <prefix>:{…}:i / :e / :l                                  the shard's lexicographic index, expiry index, labels
  *   <prefix>:{…}:x                                            the shard's change feed (stream, retention TTL)
  *   <prefix>:{…}:n                                            the shard's notice channel (SPUBLISH; not a key)
+ *   <prefix>:{…}:o / :q                                       the shard's leases (hash) and held leases by expiry (zset)
  *   <prefix>:format                                           the format record: tenant -> format and shard count
  *
  * The shard count is part of the tag, so data written with another count never shares a key with this one (the
@@ -80,17 +81,12 @@ export function shardTag(prefix: string, tenant: string, shards: number, shard: 
   return head + suffix;
 }
 
-/** The keys every write script takes, in script order. */
-export interface WorkflowKeys {
+/** The keys of one workflow: its own and those of its shard. */
+export interface WorkflowKeys extends ShardKeys {
   record: string;
   /** The remembered Idempotency-Key of this write, or a placeholder of the shard when the write has none. */
   idempotency: string;
-  index: string;
-  expiry: string;
-  labels: string;
   history: string;
-  events: string;
-  notice: string;
 }
 
 export interface ShardKeys {
@@ -101,6 +97,10 @@ export interface ShardKeys {
   events: string;
   /** The shard channel each event is announced on. */
   notice: string;
+  /** The shard's leases: id -> token, owner, expiry, state (a hash). */
+  leases: string;
+  /** The shard's held leases by expiry (a zset), for the stalled sweep. */
+  leaseExpiry: string;
 }
 
 export class RedisKeys {
@@ -143,7 +143,15 @@ export class RedisKeys {
   /** The keys of one shard's indexes: lexicographic index, expiry index, labels per id. */
   shard(shard: number): ShardKeys {
     const base = this.base(shard);
-    return { index: `${base}:i`, expiry: `${base}:e`, labels: `${base}:l`, events: `${base}:x`, notice: `${base}:n` };
+    return {
+      index: `${base}:i`,
+      expiry: `${base}:e`,
+      labels: `${base}:l`,
+      events: `${base}:x`,
+      notice: `${base}:n`,
+      leases: `${base}:o`,
+      leaseExpiry: `${base}:q`,
+    };
   }
 
   /** A scratch key of the id's shard (short TTL) that REDIS_DURABILITY=replica writes before WAIT to confirm a replay. */

@@ -19,7 +19,7 @@ import type {
 } from '../shared/storage-backend.js';
 import type { StoreLogger } from '../shared/store-logger.js';
 import { DEFAULT_STATUS, DEFAULT_TENANT, DEFAULT_TYPE } from '../workflow.schema.js';
-import type { RestoreOutcome, Workflow } from '../workflow.types.js';
+import type { Lease, RestoreOutcome, Workflow } from '../workflow.types.js';
 import { connectWhenReady, createStoreClient } from './redis-client.factory.js';
 import { isCluster, nodeOwning, type StoreRedisClient } from './redis-client.types.js';
 import {
@@ -32,7 +32,8 @@ import {
 } from './redis-codec.js';
 import type { StoredWorkflowBytes, StoredWorkflowJson } from '../workflow-json.js';
 import { mapRedisError, scriptRefusal, ScriptStatus, unconfirmedWrite } from './redis-errors.js';
-import { RedisKeys } from './redis-keys.js';
+import { RedisKeys, type WorkflowKeys } from './redis-keys.js';
+import { leaseOf } from './redis-leases.js';
 import { walkShards } from './redis-list-walk.js';
 import { defineScripts, runScript, type ScriptName } from './redis-scripts.js';
 import { checkRedisServer } from './persistence-check.js';
@@ -60,6 +61,9 @@ export class RedisStorageBackend implements StorageBackend {
   readonly client: StoreRedisClient;
   readonly keys: RedisKeys;
   private sweepTimer: NodeJS.Timeout | undefined;
+  private leaseSweepTimer: NodeJS.Timeout | undefined;
+  private leaseSweepCursor = { tenant: 0, shard: 0 };
+  private leaseSweepRunning = false;
   private wasReady = false;
   /** Set once the connection was lost after boot, so "ready again" is only said after a real outage. */
   private lost = false;
@@ -129,6 +133,10 @@ export class RedisStorageBackend implements StorageBackend {
       this.sweepTimer = setInterval(() => void this.sweepQuietly(), this.options.purgeIntervalMs);
       this.sweepTimer.unref();
     }
+    if (this.limits.leaseSweepIntervalMs > 0) {
+      this.leaseSweepTimer = setInterval(() => void this.leaseSweepQuietly(), this.limits.leaseSweepIntervalMs);
+      this.leaseSweepTimer.unref();
+    }
   }
 
   async create(record: NewRecord, idempotency: Idempotency | undefined): Promise<WriteReply> {
@@ -146,7 +154,7 @@ export class RedisStorageBackend implements StorageBackend {
     return this.writeReply(reply, record.id, record.stateJson, idempotency);
   }
 
-  async save(write: RecordWrite, expectedVersion: number | undefined, idempotency: Idempotency | undefined): Promise<WriteReply> {
+  async save(write: RecordWrite, expectedVersion: number | undefined, idempotency: Idempotency | undefined, leaseToken: number | undefined): Promise<WriteReply> {
     const reply = await this.write('save', write.id, idempotency, [
       write.id,
       write.type ?? '',
@@ -162,8 +170,9 @@ export class RedisStorageBackend implements StorageBackend {
       this.limits.defaultTtlSeconds,
       ...this.feedArgs,
       this.limits.historyVersions,
+      leaseToken ?? '',
     ]);
-    return this.writeReply(reply, write.id, write.stateJson, idempotency, expectedVersion);
+    return this.writeReply(reply, write.id, write.stateJson, idempotency, expectedVersion, leaseToken);
   }
 
   private get idempotencyWindowMs(): number {
@@ -223,7 +232,7 @@ export class RedisStorageBackend implements StorageBackend {
     return { workflow: workflowFromRecord(id, record), replay };
   }
 
-  async delete(id: string, expectedVersion: number | undefined, idempotency: Idempotency | undefined): Promise<DeleteReply> {
+  async delete(id: string, expectedVersion: number | undefined, idempotency: Idempotency | undefined, leaseToken: number | undefined): Promise<DeleteReply> {
     const reply = await this.write('delete', id, idempotency, [
       id,
       expectedVersion ?? '',
@@ -231,14 +240,15 @@ export class RedisStorageBackend implements StorageBackend {
       this.idempotencyWindowMs,
       PURGE_PER_WRITE,
       ...this.feedArgs,
+      leaseToken ?? '',
     ]);
     const status = Number(reply[0]);
     if (status === ScriptStatus.Applied) return { kind: 'deleted', version: Number(reply[1]) };
     if (status === ScriptStatus.Replayed) return { kind: 'replayed', replay: replayFrom(id, reply) };
-    throw scriptRefusal(reply, id, expectedVersion, idempotency?.key);
+    throw scriptRefusal(reply, id, expectedVersion, idempotency?.key, leaseToken);
   }
 
-  async touch(id: string, ttlSeconds: number | undefined, idempotency: Idempotency | undefined): Promise<WriteReply> {
+  async touch(id: string, ttlSeconds: number | undefined, idempotency: Idempotency | undefined, leaseToken: number | undefined): Promise<WriteReply> {
     const reply = await this.write('touch', id, idempotency, [
       id,
       ttlSeconds ?? '',
@@ -246,10 +256,11 @@ export class RedisStorageBackend implements StorageBackend {
       this.idempotencyWindowMs,
       PURGE_PER_WRITE,
       ...this.feedArgs,
+      leaseToken ?? '',
     ]);
     const status = Number(reply[0]);
     if (status === ScriptStatus.Replayed) return { kind: 'replayed', replay: replayFrom(id, reply) };
-    if (status !== ScriptStatus.Applied) throw scriptRefusal(reply, id, undefined, idempotency?.key);
+    if (status !== ScriptStatus.Applied) throw scriptRefusal(reply, id, undefined, idempotency?.key, leaseToken);
     const stored = storedWorkflowFromRecord(id, reply[1] === undefined ? null : String(reply[1]));
     if (!stored) throw new WorkflowStoreError('internal', `touch of ${id} returned no record`);
     return { kind: 'applied-json', ...stored };
@@ -344,7 +355,13 @@ export class RedisStorageBackend implements StorageBackend {
   private async purgeShard(shard: number): Promise<number> {
     const keys = this.keys.shard(shard);
     return Number(
-      await this.run('purgeExpired', [keys.index, keys.expiry, keys.labels, keys.events, keys.notice], [PURGE_PER_SWEEP, ...this.feedArgs], 'purge', true),
+      await this.run(
+        'purgeExpired',
+        [keys.index, keys.expiry, keys.labels, keys.events, keys.notice, keys.leases, keys.leaseExpiry],
+        [PURGE_PER_SWEEP, ...this.feedArgs],
+        'purge',
+        true,
+      ),
     );
   }
 
@@ -367,6 +384,51 @@ export class RedisStorageBackend implements StorageBackend {
     return removed;
   }
 
+  /** Marks the expired leases of one shard of this tenant (see expire-leases-6.lua); returns how many. */
+  async expireLeases(shard: number): Promise<number> {
+    const keys = this.keys.shard(shard);
+    return Number(
+      await this.run(
+        'expireLeases',
+        [keys.leaseExpiry, keys.leases, keys.index, keys.labels, keys.events, keys.notice],
+        [PURGE_PER_SWEEP, ...this.feedArgs],
+        'lease sweep',
+        true,
+      ),
+    );
+  }
+
+  /**
+   * One tick of the lease sweep: up to SHARD_SWEEPS_PER_TICK shards over every tenant with data, resuming where the
+   * last tick stopped (an empty shard costs one ZRANGE).
+   */
+  async leaseSweepTick(): Promise<number> {
+    const tenants = [...(await this.read('lease sweep', () => readFormatRecords(this.client, this.options.keyPrefix))).keys()].sort();
+    let found = 0;
+    const budget = Math.min(SHARD_SWEEPS_PER_TICK, tenants.length * this.shards);
+    const cursor = this.leaseSweepCursor;
+    for (let done = 0; done < budget; done++) {
+      if (cursor.tenant >= tenants.length) Object.assign(cursor, { tenant: 0, shard: 0 });
+      const tenant = tenants[cursor.tenant] as string;
+      found += await (tenant === DEFAULT_TENANT ? this : this.scoped(tenant)).expireLeases(cursor.shard);
+      cursor.shard += 1;
+      if (cursor.shard >= this.shards) Object.assign(cursor, { tenant: cursor.tenant + 1, shard: 0 });
+    }
+    return found;
+  }
+
+  private async leaseSweepQuietly(): Promise<void> {
+    if (this.leaseSweepRunning) return; // a slow tick must not pile up behind itself
+    this.leaseSweepRunning = true;
+    try {
+      await this.leaseSweepTick();
+    } catch (error) {
+      this.logger.warn(`lease sweep skipped: ${(error as Error).message}`);
+    } finally {
+      this.leaseSweepRunning = false;
+    }
+  }
+
   async ping(): Promise<void> {
     await this.read('ping', () => this.client.ping());
   }
@@ -374,6 +436,7 @@ export class RedisStorageBackend implements StorageBackend {
   async close(): Promise<void> {
     if (this.view) return; // the connection is the root's
     if (this.sweepTimer) clearInterval(this.sweepTimer);
+    if (this.leaseSweepTimer) clearInterval(this.leaseSweepTimer);
     for (const backend of [this, ...this.views.values()]) backend.eventHub?.close();
     this.noticeHub?.close();
     this.closing = true;
@@ -395,10 +458,57 @@ export class RedisStorageBackend implements StorageBackend {
   private async write(name: ScriptName, id: string, idempotency: Idempotency | undefined, args: (string | number)[]): Promise<unknown[]> {
     if (this.formatLevel !== 'recorded') await this.ensureFormat();
     const keys = this.keys.forWorkflow(id, idempotency?.key);
-    const scriptKeys = [keys.record, keys.idempotency, keys.index, keys.expiry, keys.labels, keys.history, keys.events, keys.notice];
-    if (this.options.durability === 'replica') return this.writeConfirmed(name, id, scriptKeys, args);
-    const reply = await this.run(name, scriptKeys, args, name, true);
-    return reply as unknown[];
+    const scriptKeys = [
+      keys.record,
+      keys.idempotency,
+      keys.index,
+      keys.expiry,
+      keys.labels,
+      keys.history,
+      keys.events,
+      keys.notice,
+      keys.leases,
+      keys.leaseExpiry,
+    ];
+    return this.runWrite(name, id, scriptKeys, args);
+  }
+
+  /** A write script on keys of one workflow's shard; with REDIS_DURABILITY=replica confirmed by a replica. */
+  private async runWrite(name: ScriptName, id: string, keys: string[], args: (string | number)[]): Promise<unknown[]> {
+    if (this.options.durability === 'replica') return this.writeConfirmed(name, id, keys, args);
+    return (await this.run(name, keys, args, name, true)) as unknown[];
+  }
+
+  async acquireLease(id: string, owner: string, ttlMs: number): Promise<Lease> {
+    const keys = await this.leaseKeys(id);
+    const reply = await this.runWrite('acquireLease', id, [keys.record, keys.index, keys.events, keys.notice, keys.leases, keys.leaseExpiry], [
+      id,
+      owner,
+      ttlMs,
+      ...this.feedArgs,
+    ]);
+    return leaseOf(id, reply);
+  }
+
+  async renewLease(id: string, token: number, ttlMs: number): Promise<Lease> {
+    const keys = await this.leaseKeys(id);
+    const reply = await this.runWrite('renewLease', id, [keys.record, keys.leases, keys.leaseExpiry], [id, token, ttlMs]);
+    return leaseOf(id, reply, token);
+  }
+
+  async releaseLease(id: string, token: number): Promise<void> {
+    const keys = await this.leaseKeys(id);
+    const reply = await this.runWrite('releaseLease', id, [keys.record, keys.index, keys.events, keys.notice, keys.leases, keys.leaseExpiry], [
+      id,
+      token,
+      ...this.feedArgs,
+    ]);
+    if (Number(reply[0]) !== ScriptStatus.Applied) throw scriptRefusal(reply, id, undefined, undefined, token);
+  }
+
+  private async leaseKeys(id: string): Promise<WorkflowKeys> {
+    if (this.formatLevel !== 'recorded') await this.ensureFormat();
+    return this.keys.forWorkflow(id);
   }
 
   /**
@@ -495,10 +605,17 @@ export class RedisStorageBackend implements StorageBackend {
     else if (this.formatLevel === 'unchecked') this.formatLevel = 'readable';
   }
 
-  private writeReply(reply: unknown[], id: string, stateJson: string, idempotency: Idempotency | undefined, expectedVersion?: number): WriteReply {
+  private writeReply(
+    reply: unknown[],
+    id: string,
+    stateJson: string,
+    idempotency: Idempotency | undefined,
+    expectedVersion?: number,
+    leaseToken?: number,
+  ): WriteReply {
     const status = Number(reply[0]);
     if (status === ScriptStatus.Replayed) return { kind: 'replayed', replay: replayFrom(id, reply) };
-    if (status !== ScriptStatus.Applied) throw scriptRefusal(reply, id, expectedVersion, idempotency?.key);
+    if (status !== ScriptStatus.Applied) throw scriptRefusal(reply, id, expectedVersion, idempotency?.key, leaseToken);
     // The state goes back as the JSON just written; the core parses it only if its caller wants an object.
     return { kind: 'applied-json', workflow: workflowFromWriteReply(id, reply), stateJson };
   }

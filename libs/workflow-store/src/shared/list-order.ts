@@ -11,7 +11,8 @@ import type { ListQuery, Workflow } from '../workflow.types.js';
  */
 const SEP = '\u0000';
 
-export type IndexKind = 'a' | 'y' | 't' | 's';
+/** `z`: stalled workflows (their lease expired without release); the entry exists only while they are. */
+export type IndexKind = 'a' | 'y' | 't' | 's' | 'z';
 
 /** Where a walk stands: the shard it is in (always 0 on the memory backend) and the last key returned there. */
 export interface ListPosition {
@@ -37,11 +38,14 @@ export function indexKey(kind: IndexKind, wf: Pick<Workflow, 'id' | 'type' | 'st
       return `t${SEP}${wf.type}${SEP}${wf.status}${SEP}${wf.id}`;
     case 's':
       return `s${SEP}${wf.status}${SEP}${wf.id}`;
+    case 'z':
+      return `z${SEP}${wf.id}`;
   }
 }
 
 /** Which index a query walks, and the prefix its keys share. */
-export function rangeOf(query: Pick<ListQuery, 'type' | 'status'>): { kind: IndexKind; prefix: string } {
+export function rangeOf(query: Pick<ListQuery, 'type' | 'status' | 'stalled'>): { kind: IndexKind; prefix: string } {
+  if (query.stalled) return { kind: 'z', prefix: `z${SEP}` };
   if (query.type !== undefined && query.status !== undefined) return { kind: 't', prefix: `t${SEP}${query.type}${SEP}${query.status}${SEP}` };
   if (query.type !== undefined) return { kind: 'y', prefix: `y${SEP}${query.type}${SEP}` };
   if (query.status !== undefined) return { kind: 's', prefix: `s${SEP}${query.status}${SEP}` };

@@ -1,6 +1,6 @@
 import type { Idempotency } from './idempotency.js';
 import type { ListPosition, ListRange } from './list-order.js';
-import type { ReplayInfo, RestoreOutcome, Workflow } from '../workflow.types.js';
+import type { Lease, ReplayInfo, RestoreOutcome, Workflow } from '../workflow.types.js';
 import type { EventPosition } from '../events/event-id.js';
 import type { WatchFilter, WatchMessage } from '../events/workflow-event.js';
 import type { StoredWorkflowBytes, StoredWorkflowJson, WorkflowMeta } from '../workflow-json.js';
@@ -93,8 +93,11 @@ export interface StorageBackend {
    * a repeat answers `replayed`, a reused key with another fingerprint throws `IdempotencyKeyReusedError`.
    */
   create(record: NewRecord, idempotency: Idempotency | undefined): Promise<WriteReply>;
-  /** Upsert; with `expectedVersion` a compare-and-set that throws NotFound / VersionConflict. */
-  save(write: RecordWrite, expectedVersion: number | undefined, idempotency: Idempotency | undefined): Promise<WriteReply>;
+  /**
+   * Upsert; with `expectedVersion` a compare-and-set that throws NotFound / VersionConflict. Every write but create
+   * takes the caller's lease token and is fenced by the workflow's lease (LeaseHeld / LeaseLost) in the same step.
+   */
+  save(write: RecordWrite, expectedVersion: number | undefined, idempotency: Idempotency | undefined, leaseToken: number | undefined): Promise<WriteReply>;
   get(id: string): Promise<Workflow | null>;
   /** The workflow with its state as stored JSON text, not parsed. */
   getJson(id: string): Promise<StoredWorkflowJson | null>;
@@ -105,8 +108,14 @@ export interface StorageBackend {
    * trip). Throws `IdempotencyKeyReusedError` for the same key with another fingerprint.
    */
   getForWrite(id: string, idempotency: Idempotency | undefined): Promise<{ workflow: Workflow | null; replay?: StoredReplay }>;
-  delete(id: string, expectedVersion: number | undefined, idempotency: Idempotency | undefined): Promise<DeleteReply>;
-  touch(id: string, ttlSeconds: number | undefined, idempotency: Idempotency | undefined): Promise<WriteReply>;
+  delete(id: string, expectedVersion: number | undefined, idempotency: Idempotency | undefined, leaseToken: number | undefined): Promise<DeleteReply>;
+  touch(id: string, ttlSeconds: number | undefined, idempotency: Idempotency | undefined, leaseToken: number | undefined): Promise<WriteReply>;
+  /** A new lease (NotFound when the workflow is absent, LeaseHeld when another is live). */
+  acquireLease(id: string, owner: string, ttlMs: number): Promise<Lease>;
+  /** Extends the live lease of `token` from now (NotFound, LeaseLost). */
+  renewLease(id: string, token: number, ttlMs: number): Promise<Lease>;
+  /** Ends the lease of `token` (NotFound, LeaseLost). */
+  releaseLease(id: string, token: number): Promise<void>;
   /**
    * Live workflows whose index keys start with `range.prefix`, from `range.position` on: up to `limit` index entries
    * examined. Walk order: shard by shard, by index key within a shard.

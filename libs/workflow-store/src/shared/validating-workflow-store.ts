@@ -12,6 +12,7 @@ import {
   listQuerySchema,
   patchSchema,
   saveInputSchema,
+  leaseTokenSchema,
   tenantSchema,
   workflowIdSchema,
   writeOptionsSchema,
@@ -32,6 +33,8 @@ import type {
   TouchOptions,
   UpdateOptions,
   Workflow,
+  AcquireLeaseOptions,
+  Lease,
   WorkflowHistory,
   WorkflowPatch,
   WorkflowWithHistory,
@@ -40,6 +43,7 @@ import type {
 import type { WatchFilter, WatchMessage, WatchOptions } from '../events/workflow-event.js';
 import { VersionNotKeptError } from '../errors/version-not-kept.error.js';
 import { positionOfAfter, versionOf, watchFilterOf } from './feed-input.js';
+import { acquireLeaseSchema, checkLeaseTtl } from './lease-input.js';
 import { historyOf } from './history-of.js';
 import { InvalidInputError } from '../errors/invalid-input.error.js';
 import { fingerprintOf, idempotencyOf, idFromIdempotencyKey, markReplay, type Idempotency } from './idempotency.js';
@@ -63,9 +67,9 @@ const RESTORE_CLOCK_SLACK_MS = 60_000;
 // Derived schemas are built once: zod compiles a schema on its first parse, so a `.pick()` per call would
 // rebuild and recompile it on every write (it was a fifth of the CPU of a 1 KB save).
 const createOptionsSchema = writeOptionsSchema.pick({ operationId: true });
-const conditionalOptionsSchema = writeOptionsSchema.pick({ operationId: true, expectedVersion: true });
-const mutateOptionsSchema = writeOptionsSchema.pick({ operationId: true, maxAttempts: true });
-const touchOptionsSchema = writeOptionsSchema.pick({ operationId: true, ttlSeconds: true });
+const conditionalOptionsSchema = writeOptionsSchema.pick({ operationId: true, expectedVersion: true, leaseToken: true });
+const mutateOptionsSchema = writeOptionsSchema.pick({ operationId: true, maxAttempts: true, leaseToken: true });
+const touchOptionsSchema = writeOptionsSchema.pick({ operationId: true, ttlSeconds: true, leaseToken: true });
 const mutateResultSchema = saveInputSchema.omit({ ttlSeconds: true });
 
 /**
@@ -150,7 +154,7 @@ export class ValidatingWorkflowStore extends WorkflowStore {
     const idempotency = idempotencyOf(opts.operationId, () =>
       fingerprintOf('save', id, [data.type, data.status, data.ttlSeconds, opts.expectedVersion], write.stateJson),
     );
-    return this.backend.save(write, opts.expectedVersion, idempotency);
+    return this.backend.save(write, opts.expectedVersion, idempotency, opts.leaseToken);
   }
 
   async update(id: string, patch: WorkflowPatch, options: UpdateOptions = {}): Promise<Workflow> {
@@ -166,7 +170,7 @@ export class ValidatingWorkflowStore extends WorkflowStore {
     );
     // The merged state is built here from a fresh read and a private copy of the patch, so it can be returned as
     // it is (`ownsState`) instead of being parsed back from the JSON just written.
-    return this.readModifyWrite(id, opts.expectedVersion, idempotency, attempts, true, (current) => ({
+    return this.readModifyWrite(id, opts.expectedVersion, idempotency, opts.leaseToken, attempts, true, (current) => ({
       type: data.type ?? current.type,
       status: data.status ?? current.status,
       state: statePatch === undefined ? current.state : (applyMergePatch(current.state, statePatch) as JsonObject),
@@ -182,7 +186,7 @@ export class ValidatingWorkflowStore extends WorkflowStore {
     const opts = validate(mutateOptionsSchema, options, 'options');
     // fn is code, not data: a mutate's fingerprint is its kind and target only.
     const idempotency = idempotencyOf(opts.operationId, () => fingerprintOf('mutate', id, []));
-    return this.readModifyWrite(id, undefined, idempotency, opts.maxAttempts ?? DEFAULT_MUTATE_ATTEMPTS, false, async (current) => {
+    return this.readModifyWrite(id, undefined, idempotency, opts.leaseToken, opts.maxAttempts ?? DEFAULT_MUTATE_ATTEMPTS, false, async (current) => {
       const next = validate(mutateResultSchema, await fn(current), 'mutate result');
       return { type: next.type ?? current.type, status: next.status ?? current.status, state: next.state as JsonObject };
     });
@@ -192,7 +196,7 @@ export class ValidatingWorkflowStore extends WorkflowStore {
     validate(workflowIdSchema, id, 'id');
     const opts = validate(conditionalOptionsSchema, options, 'options');
     const idempotency = idempotencyOf(opts.operationId, () => fingerprintOf('delete', id, [opts.expectedVersion]));
-    const reply = await this.backend.delete(id, opts.expectedVersion, idempotency);
+    const reply = await this.backend.delete(id, opts.expectedVersion, idempotency, opts.leaseToken);
     if (reply.kind === 'deleted') return { id, version: reply.version };
     const { replay } = reply;
     return markReplay({ id, version: replay.version }, { outcome: replay.outcome, version: replay.version, changedSince: replay.changedSince });
@@ -218,7 +222,7 @@ export class ValidatingWorkflowStore extends WorkflowStore {
     const opts = validate(touchOptionsSchema, options, 'options');
     const ttlSeconds = checkTtl(opts.ttlSeconds, this.limits, 'ttlSeconds');
     const idempotency = idempotencyOf(opts.operationId, () => fingerprintOf('touch', id, [opts.ttlSeconds]));
-    return this.settle(id, await this.backend.touch(id, ttlSeconds, idempotency));
+    return this.settle(id, await this.backend.touch(id, ttlSeconds, idempotency, opts.leaseToken));
   }
 
   async restore(record: Workflow): Promise<RestoreOutcome> {
@@ -263,6 +267,22 @@ export class ValidatingWorkflowStore extends WorkflowStore {
     return withState(read.found.workflow, JSON.parse(read.found.stateJson) as JsonObject);
   }
 
+  async acquireLease(id: string, options: AcquireLeaseOptions): Promise<Lease> {
+    validate(workflowIdSchema, id, 'id');
+    const { owner, ttlMs } = validate(acquireLeaseSchema, options, 'options');
+    return this.backend.acquireLease(id, owner, checkLeaseTtl(ttlMs, this.limits));
+  }
+
+  async renewLease(id: string, token: number, ttlMs: number): Promise<Lease> {
+    validate(workflowIdSchema, id, 'id');
+    return this.backend.renewLease(id, validate(leaseTokenSchema, token, 'token'), checkLeaseTtl(ttlMs, this.limits));
+  }
+
+  async releaseLease(id: string, token: number): Promise<void> {
+    validate(workflowIdSchema, id, 'id');
+    await this.backend.releaseLease(id, validate(leaseTokenSchema, token, 'token'));
+  }
+
   async watch(filter: WatchFilter = {}, options: WatchOptions = {}): Promise<AsyncIterableIterator<WatchMessage>> {
     return this.backend.watch(watchFilterOf(filter), positionOfAfter(options.after), options.signal);
   }
@@ -298,6 +318,7 @@ export class ValidatingWorkflowStore extends WorkflowStore {
     id: string,
     expectedVersion: number | undefined,
     idempotency: Idempotency | undefined,
+    leaseToken: number | undefined,
     attempts: number,
     ownsState: boolean,
     next: (current: Workflow) => MutateResult | Promise<MutateResult>,
@@ -319,7 +340,7 @@ export class ValidatingWorkflowStore extends WorkflowStore {
         ttlSeconds: undefined,
       };
       try {
-        const reply = await this.backend.save(write, workflow.version, idempotency);
+        const reply = await this.backend.save(write, workflow.version, idempotency, leaseToken);
         return this.settle(id, reply, ownsState ? (fields.state as JsonObject) : undefined);
       } catch (error) {
         if (!(error instanceof VersionConflictError)) throw error;

@@ -3,7 +3,17 @@ import type { PositionedEvent } from '../../events/feed-source.js';
 import type { WorkflowEventOp } from '../../events/workflow-event.js';
 import { isoTime } from '../iso-time.js';
 
-const OPS: Record<string, WorkflowEventOp> = { C: 'created', U: 'updated', D: 'deleted', T: 'touched', R: 'restored', X: 'expired' };
+const OPS: Record<string, WorkflowEventOp> = {
+  C: 'created',
+  U: 'updated',
+  D: 'deleted',
+  T: 'touched',
+  R: 'restored',
+  X: 'expired',
+  A: 'lease-acquired',
+  F: 'lease-released',
+  E: 'lease-expired',
+};
 const SEP = '\u0000';
 
 /** A stream entry as XRANGE answers it: its id and its field/value list. */
@@ -16,7 +26,7 @@ export type StreamEntry = [id: string, fields: string[]];
 export function eventOfEntry(entry: StreamEntry, shard: number, tenant: string): PositionedEvent | undefined {
   const [streamId, fields] = entry;
   const data = fields[fields.indexOf('d') + 1] ?? '';
-  const [code = '', id = '', version = '0', type = '', status = ''] = data.split(SEP);
+  const [code = '', id = '', version = '0', type = '', status = '', token, owner] = data.split(SEP);
   const op = OPS[code];
   if (!op) return undefined;
   const position = positionOfStreamId(streamId, shard);
@@ -31,6 +41,7 @@ export function eventOfEntry(entry: StreamEntry, shard: number, tenant: string):
       status,
       at: isoTime(position.ms),
       tenant,
+      ...(token === undefined ? {} : { lease: { token: Number(token), owner: owner ?? '' } }),
     },
   };
 }

@@ -16,9 +16,16 @@
 --   hist string-keyed hash "…:h:<id>", version -> the whole record of that earlier version; at most
 --               WORKFLOW_HISTORY_VERSIONS fields, expiring with the workflow (PEXPIREAT on every write and touch)
 --   ev   stream the shard's change feed: one entry per write or observed expiry, field "d" =
---               "op\0id\0version\0type\0status", op C created, U updated, D deleted, T touched, R restored, X expired;
+--               "op\0id\0version\0type\0status[\0token\0owner]", op C created, U updated, D deleted, T touched,
+--               R restored, X expired, A lease acquired, F lease released, E lease expired (the last three with
+--               the lease's token and owner);
 --               trimmed to EVENTS_MAX_PER_SHARD (approximately) and to the retention by id time, and expiring
 --               the retention after its newest entry
+--   own  hash   the shard's leases: id -> "token|owner|expiresMs|state", state H held, R released, X expired
+--               (the sweep saw it expire: the workflow is stalled), W cleared by a write after it expired. It keeps
+--               the last token issued for as long as the workflow lives (removed with its index entries)
+--   lsz  zset   the shard's held leases: id -> lease expiry ms (the sweep finds expired ones here); a stalled
+--               workflow also has the index entry "z\0id" in idx, so `list({ stalled: true })` is a walk like any other
 --   nt   channel the shard's notice channel: each event SPUBLISHes an empty message there, so a replica's feed
 --               reader knows which shard to read (a shard channel: it lives on the shard's own slot in a Cluster)
 local SEP = '\0'
@@ -113,7 +120,7 @@ local function unindex(idxKey, expKey, lblKey, id)
   if not labels then return nil end
   local wtype, status, version = splitLabels(labels)
   redis.call('ZREM', idxKey, 'a' .. SEP .. id, 'y' .. SEP .. wtype .. SEP .. id, 't' .. SEP .. wtype .. SEP .. status .. SEP .. id,
-    's' .. SEP .. status .. SEP .. id)
+    's' .. SEP .. status .. SEP .. id, 'z' .. SEP .. id)
   redis.call('HDEL', lblKey, id)
   return { wtype, status, version }
 end
@@ -138,9 +145,11 @@ end
 -- Appends one event to the shard's feed and rings the shard's notice channel. `feed` is { retentionMs, maxLen }
 -- from the script's ARGV; a retention of 0 means events are off. The stream is trimmed by count (approximately,
 -- whole nodes at a time, so it costs O(1) amortised) and by age, and lives the retention past its newest event.
-local function recordEvent(evKey, ntKey, feed, op, id, version, wtype, status, now)
+local function recordEvent(evKey, ntKey, feed, op, id, version, wtype, status, now, lease)
   if feed.retentionMs == 0 then return end
-  redis.call('XADD', evKey, 'MAXLEN', '~', feed.maxLen, '*', 'd', op .. SEP .. id .. SEP .. version .. SEP .. wtype .. SEP .. status)
+  local data = op .. SEP .. id .. SEP .. version .. SEP .. wtype .. SEP .. status
+  if lease then data = data .. SEP .. string.format('%d', lease.token) .. SEP .. lease.owner end
+  redis.call('XADD', evKey, 'MAXLEN', '~', feed.maxLen, '*', 'd', data)
   redis.call('XTRIM', evKey, 'MINID', '~', now - feed.retentionMs)
   redis.call('PEXPIRE', evKey, feed.retentionMs)
   redis.call('SPUBLISH', ntKey, '')
@@ -167,10 +176,92 @@ end
 
 -- Drops index entries of workflows that expired (Redis removed their records by itself), recording an expiry event
 -- for each. Bounded per call.
-local function purge(idxKey, expKey, lblKey, evKey, ntKey, feed, now, limit)
+
+
+-- The workflow's lease, or nil when it never had one (or it went with the workflow).
+local function readLease(ownKey, id)
+  local lease = redis.call('HGET', ownKey, id)
+  if not lease then return nil end
+  local token, owner, expires, state = string.match(lease, '^(%d+)|([^|]*)|(%d+)|(%u)$')
+  return { token = tonumber(token), owner = owner, expires = tonumber(expires), state = state }
+end
+
+local function writeLease(ownKey, id, lease)
+  redis.call('HSET', ownKey, id,
+    string.format('%d', lease.token) .. '|' .. lease.owner .. '|' .. string.format('%d', lease.expires) .. '|' .. lease.state)
+end
+
+-- The shard's lease keys live at least until `untilMs` (the latest of its workflows' and leases' ends, plus a margin).
+local function extendLeaseKeys(ownKey, leasesKey, untilMs)
+  for _, key in ipairs({ ownKey, leasesKey }) do
+    if redis.call('PEXPIRETIME', key) < untilMs then redis.call('PEXPIREAT', key, untilMs) end
+  end
+end
+
+local function leaseIsLive(lease, now)
+  return lease ~= nil and lease.state == 'H' and lease.expires > now
+end
+
+-- The fencing check of a write: nil when it may go ahead, else its refusal. Without a token the workflow must have
+-- no live lease: { -7, owner, expiresMs }. With one, it must be the token of the live lease: { -8, last token } —
+-- a lease that expired, was released or was taken over fences its holder out.
+local function fence(lease, token, now)
+  if token == '' then
+    if leaseIsLive(lease, now) then return { -7, lease.owner, lease.expires } end
+    return nil
+  end
+  if not leaseIsLive(lease, now) or lease.token ~= tonumber(token) then
+    return { -8, lease and string.format('%d', lease.token) or '0' }
+  end
+  return nil
+end
+
+-- After a write: a lease that expired without release stops marking the workflow stalled (a write clears it), and
+-- the lease data lives at least as long as the workflow now does.
+local function afterWrite(ownKey, leasesKey, idxKey, lease, id, now, expireAt)
+  if not lease then return end
+  if lease.state == 'X' or (lease.state == 'H' and lease.expires <= now) then
+    lease.state = 'W'
+    writeLease(ownKey, id, lease)
+    redis.call('ZREM', leasesKey, id)
+    redis.call('ZREM', idxKey, 'z' .. SEP .. id)
+  end
+  extendLeaseKeys(ownKey, leasesKey, math.max(expireAt, lease.expires) + INDEX_TTL_MARGIN_MAX_MS)
+end
+
+-- Marks leases that expired without release (up to `limit`): the workflow is stalled (index entry "z\0id"), and a
+-- lease-expired event says so. Returns how many.
+local function expireLeases(leasesKey, ownKey, idxKey, lblKey, evKey, ntKey, feed, now, limit)
+  local expired = redis.call('ZRANGE', leasesKey, '-inf', now, 'BYSCORE', 'LIMIT', 0, limit)
+  for _, id in ipairs(expired) do
+    redis.call('ZREM', leasesKey, id)
+    local lease = readLease(ownKey, id)
+    local labels = redis.call('HGET', lblKey, id)
+    if lease and lease.state == 'H' and lease.expires <= now and labels then
+      lease.state = 'X'
+      writeLease(ownKey, id, lease)
+      redis.call('ZADD', idxKey, 0, 'z' .. SEP .. id)
+      local wtype, status, version = splitLabels(labels)
+      recordEvent(evKey, ntKey, feed, 'E', id, version, wtype, status, now, lease)
+    end
+  end
+  return #expired
+end
+
+-- Forgets the workflow's lease entirely (its workflow was deleted, expired, or replaced by a restore).
+local function dropLease(ownKey, leasesKey, idxKey, id)
+  redis.call('HDEL', ownKey, id)
+  redis.call('ZREM', leasesKey, id)
+  redis.call('ZREM', idxKey, 'z' .. SEP .. id)
+end
+
+-- Drops index entries (and the lease) of workflows that expired (Redis removed their records by itself), recording
+-- an expiry event for each. Bounded per call.
+local function purge(idxKey, expKey, lblKey, evKey, ntKey, ownKey, leasesKey, feed, now, limit)
   local expired = redis.call('ZRANGE', expKey, '-inf', now, 'BYSCORE', 'LIMIT', 0, limit)
   for _, id in ipairs(expired) do
     local labels = unindex(idxKey, expKey, lblKey, id)
+    dropLease(ownKey, leasesKey, idxKey, id)
     if labels then recordEvent(evKey, ntKey, feed, 'X', id, labels[3], labels[1], labels[2], now) end
   end
   return #expired

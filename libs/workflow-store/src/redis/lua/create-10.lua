@@ -2,7 +2,7 @@
 --[[
   Creates a workflow at version 1 if the id is free, and records the event.
   KEYS[1] rec  KEYS[2] idem  KEYS[3] idx  KEYS[4] exp  KEYS[5] lbl  KEYS[6] hist  KEYS[7] ev  KEYS[8] nt
-    (see includes/common.lua)
+  KEYS[9] own  KEYS[10] lsz   (see includes/common.lua)
   ARGV[1] id  ARGV[2] type  ARGV[3] status  ARGV[4] state JSON  ARGV[5] ttl seconds
   ARGV[6] request fingerprint ('' = no idempotency key)  ARGV[7] idempotency window ms  ARGV[8] purge batch size
   ARGV[9] events retention ms (0 = no events)  ARGV[10] events kept per shard
@@ -22,11 +22,12 @@ if current then return { -1, current.v } end
 
 local expireAt = now + ttl * 1000
 writeRecord(KEYS[1], headerOf(1, now, now, expireAt, ttl, ARGV[2], ARGV[3]), ARGV[4], expireAt)
--- A history left by an earlier life of this id (deleted, or expired with it) is not this workflow's.
+-- A history or lease left by an earlier life of this id (expired, not swept yet) is not this workflow's.
 redis.call('DEL', KEYS[6])
+dropLease(KEYS[9], KEYS[10], KEYS[3], ARGV[1])
 reindex(KEYS[3], KEYS[4], KEYS[5], ARGV[1], ARGV[2], ARGV[3], 1, expireAt, ttl)
 rememberKey(KEYS[2], ARGV[6], 'C', 1, now, now, tonumber(ARGV[7]), expireAt)
 local feed = feedOf(ARGV[9], ARGV[10])
 recordEvent(KEYS[7], KEYS[8], feed, 'C', ARGV[1], 1, ARGV[2], ARGV[3], now)
-purge(KEYS[3], KEYS[4], KEYS[5], KEYS[7], KEYS[8], feed, now, tonumber(ARGV[8]))
+purge(KEYS[3], KEYS[4], KEYS[5], KEYS[7], KEYS[8], KEYS[9], KEYS[10], feed, now, tonumber(ARGV[8]))
 return { 1, 1, now, now, expireAt, ARGV[2], ARGV[3], ttl }

@@ -4,23 +4,29 @@
   it replaces in the history and records the event, all in this one script.
   With an expected version it is a compare-and-set: the workflow must exist at exactly that version.
   KEYS[1] rec  KEYS[2] idem  KEYS[3] idx  KEYS[4] exp  KEYS[5] lbl  KEYS[6] hist  KEYS[7] ev  KEYS[8] nt
-    (see includes/common.lua)
+  KEYS[9] own  KEYS[10] lsz   (see includes/common.lua)
   ARGV[1] id  ARGV[2] type ('' = keep)  ARGV[3] status ('' = keep)  ARGV[4] state JSON
   ARGV[5] ttl seconds ('' = keep)  ARGV[6] expected version ('' = unconditional)
   ARGV[7] request fingerprint ('' = no idempotency key)  ARGV[8] idempotency window ms  ARGV[9] purge batch size
   ARGV[10] default type  ARGV[11] default status  ARGV[12] default ttl seconds
   ARGV[13] events retention ms (0 = no events)  ARGV[14] events kept per shard  ARGV[15] history versions kept
+  ARGV[16] lease token ('' = none)
   Returns:
     { 1, version, createdMs, updatedMs, expiresMs, type, status, ttl }  written
     { 2, outcome, version, record or false, created[, produced] }        same key, same request: applied earlier
     { -6, outcome, version }                                            same key, different request: nothing written
     { -2, current version }                                             version mismatch, nothing written
     { -3 }                                                              expected a version but absent
+    { -7, owner, lease expires ms }                                     leased, no token given: nothing written
+    { -8, last token }                                                  not the live lease's token: nothing written
 ]]
 -- @include common
 local now = nowMs()
 local replay = replayOf(KEYS[2], ARGV[7], KEYS[1], KEYS[6])
 if replay then return replay end
+local lease = readLease(KEYS[9], ARGV[1])
+local refused = fence(lease, ARGV[16], now)
+if refused then return refused end
 local keep = tonumber(ARGV[15])
 -- The whole record only when the history keeps it; otherwise its header is all this needs.
 local oldRecord = nil
@@ -47,7 +53,8 @@ if oldRecord then keepVersion(KEYS[6], keep, version - 1, oldRecord, expireAt) e
 writeRecord(KEYS[1], headerOf(version, created, now, expireAt, ttl, wtype, status), ARGV[4], expireAt)
 reindex(KEYS[3], KEYS[4], KEYS[5], ARGV[1], wtype, status, version, expireAt, ttl)
 rememberKey(KEYS[2], ARGV[7], version == 1 and 'C' or 'W', version, created, now, tonumber(ARGV[8]), expireAt)
+afterWrite(KEYS[9], KEYS[10], KEYS[3], lease, ARGV[1], now, expireAt)
 local feed = feedOf(ARGV[13], ARGV[14])
 recordEvent(KEYS[7], KEYS[8], feed, version == 1 and 'C' or 'U', ARGV[1], version, wtype, status, now)
-purge(KEYS[3], KEYS[4], KEYS[5], KEYS[7], KEYS[8], feed, now, tonumber(ARGV[9]))
+purge(KEYS[3], KEYS[4], KEYS[5], KEYS[7], KEYS[8], KEYS[9], KEYS[10], feed, now, tonumber(ARGV[9]))
 return { 1, version, created, now, expireAt, wtype, status, ttl }
