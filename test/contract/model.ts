@@ -5,7 +5,8 @@
  *    exists and matches its filter for the whole walk exactly once, at most once one whose labels change, and only
  *    workflows that match the filter and exist when their page is read (the item is the workflow as stored then).
  * 2. Idempotency keys are bound to the request: same key and same request → applied once, repeats answer with the
- *    workflow as stored now and `replayOf()`; same key and another request → `IdempotencyKeyReusedError`, nothing
+ *    workflow as that write left it while the history (WORKFLOW_HISTORY_VERSIONS) still holds that version of that
+ *    life, otherwise as stored now, and `replayOf()`; same key and another request → `IdempotencyKeyReusedError`, nothing
  *    changes; keys are per workflow id; a keyed create without id derives its id from the key; failures are not
  *    remembered; a key is remembered until the workflow it wrote would expire as of that write (a later write that
  *    shortens the workflow's life does not shorten it: a retry then finds the key and answers NotFound), and a
@@ -28,6 +29,7 @@ import {
   LABEL_PATTERN,
   NotFoundError,
   VersionConflictError,
+  loadWorkflowStoreConfig,
   replayOf,
   type JsonObject,
   type JsonValue,
@@ -68,6 +70,9 @@ function covered(what: string, amount = 1): void {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
+/** The stores of these suites keep the default number of earlier versions (WORKFLOW_HISTORY_VERSIONS). */
+const HISTORY_VERSIONS = loadWorkflowStoreConfig({}).limits.historyVersions;
+
 let tenantSequence = 0;
 /** A tenant nobody else uses (1-32 characters of A-Za-z0-9_.-). */
 function freshTenant(): string {
@@ -102,6 +107,8 @@ interface Live {
   life: number;
   /** Restored with a short `expiresAt`: it may vanish at any moment until the next `sleep` makes it certain. */
   doomedUntil?: number;
+  /** Earlier versions the store keeps (newest first, as stored when replaced): replays of their writes answer with them. */
+  kept: Workflow[];
 }
 
 /** One point of an id's timeline: its state from logical time `t` on (null: absent). */
@@ -180,14 +187,19 @@ function changed(model: Model, id: string): void {
   model.timeline.set(id, entries);
 }
 
-function setLive(model: Model, id: string, wf: Workflow, doomedUntil?: number): Live {
+/**
+ * `history`: what becomes of the kept versions: `push` (a write of a new version keeps the one it replaces, as many
+ * as WORKFLOW_HISTORY_VERSIONS; a new life starts with none), `keep` (a touch), `reset` (a restore without history).
+ */
+function setLive(model: Model, id: string, wf: Workflow, doomedUntil?: number, history: 'push' | 'keep' | 'reset' = 'push'): Live {
   const previous = model.live.get(id);
   let life = previous?.life;
   if (life === undefined) {
     life = (model.lives.get(id) ?? 0) + 1;
     model.lives.set(id, life);
   }
-  const live: Live = { wf: clone(wf), life, ...(doomedUntil === undefined ? {} : { doomedUntil }) };
+  const kept = !previous || history === 'reset' ? [] : history === 'keep' ? previous.kept : [previous.wf, ...previous.kept].slice(0, HISTORY_VERSIONS);
+  const live: Live = { wf: clone(wf), life, kept, ...(doomedUntil === undefined ? {} : { doomedUntil }) };
   model.live.set(id, live);
   changed(model, id);
   return live;
@@ -387,7 +399,8 @@ function optionsOf(request: { key?: string; expectedVersion?: number }): { opera
 
 /**
  * When the key is remembered for this id, the write must be refused (another request) or answered as a replay (same
- * request: the workflow as stored now, or NotFound when it is gone). Returns true when that settled it.
+ * request: the workflow as that write left it when the history still holds that version, else as stored now; or
+ * NotFound when it is gone). Returns true when that settled it.
  */
 async function settledByKey(what: string, model: Model, id: string, request: WriteRequest, call: () => Promise<Workflow>): Promise<boolean> {
   if (request.key === undefined) return false;
@@ -406,14 +419,18 @@ async function settledByKey(what: string, model: Model, id: string, request: Wri
     return true;
   }
   const result = await expectResolved(`${what} (replay)`, call());
-  expectSame(`${what} (replay) answers the workflow as stored now`, result, live.wf);
+  const unchanged = live.wf.createdAt === remembered.createdAt && live.wf.version === remembered.version;
+  // Moved on since: the workflow as that write left it while the history holds that version of that life.
+  const produced = unchanged ? undefined : live.kept.find((kept) => kept.version === remembered.version && kept.createdAt === remembered.createdAt);
+  expectSame(`${what} (replay) answers ${produced ? 'the version it produced (history)' : 'the workflow as stored now'}`, result, produced ?? live.wf);
   expectSame(`${what} replayOf`, replayOf(result), {
     outcome: remembered.outcome,
     version: remembered.version,
-    // "True when the workflow returned is not the one the original write left": another version or creation time.
-    changedSince: !(live.wf.createdAt === remembered.createdAt && live.wf.version === remembered.version),
+    // Whether the workflow stored now is not the one the original write left: another version or creation time.
+    changedSince: !unchanged,
   });
   covered(live.life !== remembered.life ? 'replay, workflow of a later life' : live.wf.version !== remembered.version ? 'replay, changed since' : 'replay, unchanged');
+  if (produced) covered('replay answered from the history');
   return true;
 }
 
@@ -600,7 +617,7 @@ async function execute(model: Model, real: Real, request: WriteRequest): Promise
       if (restartedAt < before - 5 || restartedAt > after + 5) {
         throw new Error(`${what}: expiresAt ${result.expiresAt} is not ${ttlSeconds} s after the call (${before}..${after})`);
       }
-      setLive(model, id, result);
+      setLive(model, id, result, undefined, 'keep');
       remember(model, id, request.key, fingerprint, 'touched', live.wf.version, result.createdAt);
       return;
     }
@@ -839,7 +856,7 @@ class RestoreCmd extends TargetCmd {
       return;
     }
     expectSame(what, outcome, 'written');
-    setLive(model, id, record, this.soon ? expiresAtMs : undefined);
+    setLive(model, id, record, this.soon ? expiresAtMs : undefined, 'reset');
     covered(this.soon ? 'restore, expiring soon' : 'restore');
   }
   toString(): string {
@@ -1130,6 +1147,7 @@ const MUST_COVER = [
   'page read while every workflow is relabelled',
   'replay, unchanged',
   'replay, changed since',
+  'replay answered from the history',
   'delete replay',
   'key reused for another request',
   'keyed write refused',

@@ -2,6 +2,8 @@
  * Redis keeps nothing that outlives its workflow: every key has a TTL, the sweep leaves index entries only for
  * live workflows, and a prefix whose workflows all expired empties itself with no further call — but for its format
  * record (`<prefix>:format`, a few bytes a tenant), which must outlive the data it describes.
+ * A workflow's history (`…:h:<id>`) expires exactly when its record does (and goes with it on delete); a shard's
+ * change feed (`…:x`) expires the retention (EVENTS_RETENTION_SECONDS, 1 s here) after its newest event.
  * Redis-only, so it may look at internals (key layout, the sweep).
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -30,8 +32,14 @@ afterAll(async () => {
   await server?.stop();
 });
 
-/** A Redis store with its own prefix and no periodic sweep (so nothing cleans up behind the test's back). */
-async function storeFor(prefix: string): Promise<{ store: ValidatingWorkflowStore; backend: RedisStorageBackend }> {
+/** How long the stores of this file keep change-feed events: a shard's stream lives this long after its newest event. */
+const RETENTION_MS = 1_000;
+
+/**
+ * A Redis store with its own prefix and no periodic sweep (so nothing cleans up behind the test's back), history on
+ * (the default 10 versions) and a short event retention.
+ */
+async function storeFor(prefix: string, env: Record<string, string> = {}): Promise<{ store: ValidatingWorkflowStore; backend: RedisStorageBackend }> {
   const store = createWorkflowStore(
     loadWorkflowStoreConfig({
       USE_REDIS: 'true',
@@ -40,6 +48,8 @@ async function storeFor(prefix: string): Promise<{ store: ValidatingWorkflowStor
       REDIS_PURGE_INTERVAL_MS: '0',
       WORKFLOW_STATE_TTL: '60',
       REDIS_COMMAND_TIMEOUT_MS: '2000',
+      EVENTS_RETENTION_SECONDS: String(RETENTION_MS / 1000),
+      ...env,
     }),
     quietLogger(),
   );
@@ -79,8 +89,41 @@ async function expectEveryKeyHasTtl(prefix: string, maxTtlMs: number, step: stri
   return ttls.size;
 }
 
-/** The longest a key may live for workflows of TTL `ttlMs`: index keys get a tenth more (see extendIndexes in common.lua). */
-const withIndexMargin = (ttlMs: number): number => ttlMs * 1.1;
+/**
+ * The longest a key may live for workflows of TTL `ttlMs`: index keys get a tenth more (see extendIndexes in
+ * common.lua); a shard's stream lives the event retention.
+ */
+const withIndexMargin = (ttlMs: number): number => Math.max(ttlMs * 1.1, RETENTION_MS);
+
+const isHistoryKey = (key: string): boolean => /\}:h:/.test(key);
+const isStreamKey = (key: string): boolean => key.endsWith(':x');
+/** The record key of the workflow a history key belongs to (same shard tag, same id). */
+const recordOfHistory = (key: string): string => key.replace(/\}:h:/, '}:w:');
+
+/**
+ * Every history key expires at the very millisecond its workflow's record does (both get the same PXAT / PEXPIREAT in
+ * each write), and none exists without its record; every stream expires within the retention. Returns the numbers
+ * of history and stream keys found.
+ */
+async function expectHistoriesAndStreams(prefix: string, step: string): Promise<{ histories: number; streams: number }> {
+  const keys = await keysUnder(prefix);
+  const histories = keys.filter(isHistoryKey);
+  const streams = keys.filter(isStreamKey);
+  const pipeline = inspector.pipeline();
+  for (const key of histories) pipeline.pexpiretime(key).pexpiretime(recordOfHistory(key));
+  for (const key of streams) pipeline.pttl(key).type(key);
+  const replies = ((await pipeline.exec()) ?? []).map(([, value]) => value);
+  const mismatched = histories
+    .map((key, i) => ({ key, history: Number(replies[2 * i]), record: Number(replies[2 * i + 1]) }))
+    .filter(({ history, record }) => history !== record || record <= 0);
+  expect({ step, mismatched }).toEqual({ step, mismatched: [] });
+  const offset = 2 * histories.length;
+  const badStreams = streams
+    .map((key, i) => ({ key, ttl: Number(replies[offset + 2 * i]), type: String(replies[offset + 2 * i + 1]) }))
+    .filter(({ ttl, type }) => !(ttl > 0 && ttl <= RETENTION_MS) || type !== 'stream');
+  expect({ step, badStreams }).toEqual({ step, badStreams: [] });
+  return { histories: histories.length, streams: streams.length };
+}
 
 const idOfMember = (member: string): string => member.slice(member.lastIndexOf('\u0000') + 1);
 
@@ -135,6 +178,11 @@ describe('Redis keeps nothing that outlives its workflow', () => {
     await Promise.all(writes);
     const lastWrite = Date.now();
     await expectEveryKeyHasTtl(prefix, withIndexMargin(120_000) + 1000, 'after the workload');
+    const written = await expectHistoriesAndStreams(prefix, 'after the workload');
+    // The 4 live workflows written twice or more have a history (so do the short ones updated or saved, until they expire).
+    expect(written.histories).toBeGreaterThanOrEqual(4);
+    for (const w of [l0, l1, l3, l4]) expect([w.id, await inspector.exists(backend.keys.history(w.id))]).toEqual([w.id, 1]);
+    expect(written.streams).toBeGreaterThan(0);
 
     await sleep(lastWrite + 2_500 - Date.now());
     const removed = await backend.purgeExpired();
@@ -156,10 +204,18 @@ describe('Redis keeps nothing that outlives its workflow', () => {
     }
     // Remembered idempotency keys of live workflows (`…:k:<id>:<key>`) stay for their window; of others, none.
     const idempotencyOfLive = (key: string): boolean => [...liveIds].some((id) => key.includes(`}:k:${id}:`));
+    // Histories of the live workflows written more than once (l0, l1, l3, l4; l2 was only touched); of others, none.
+    const historyKeys = new Set([l0, l1, l3, l4].map((w) => backend.keys.history(w.id)));
+    for (const key of historyKeys) allowed.add(key);
+    // The shard streams: the sweep just recorded expiry events.
+    const streamKeys = new Set(Array.from({ length: backend.shards }, (_, shard) => backend.keys.shard(shard).events));
 
     const ttls = await ttlsUnder(prefix);
-    const unexpected = [...ttls.keys()].filter((key) => !allowed.has(key) && !indexKeys.has(key) && !idempotencyOfLive(key));
+    const unexpected = [...ttls.keys()].filter((key) => !allowed.has(key) && !indexKeys.has(key) && !streamKeys.has(key) && !idempotencyOfLive(key));
     expect(unexpected).toEqual([]);
+    for (const key of historyKeys) expect([key, ttls.has(key)]).toEqual([key, true]);
+    expect([...ttls.keys()].filter(isStreamKey).length).toBeGreaterThan(0);
+    await expectHistoriesAndStreams(prefix, 'after expiry and the sweep');
     for (const key of recordKeys) expect(ttls.has(key)).toBe(true);
     for (const [key, ttl] of ttls) expect([key, ttl > 0]).toEqual([key, true]);
 
@@ -215,10 +271,30 @@ describe('Redis keeps nothing that outlives its workflow', () => {
         expiresAt: new Date(Date.now() + 1_000).toISOString(),
         ttlSeconds: 1,
       }),
+      (async () => {
+        const id = randomId('restored-history');
+        const now = Date.now();
+        const version = (v: number): Workflow => ({
+          id,
+          type: 'restored',
+          status: `r${v}`,
+          state: { v },
+          version: v,
+          createdAt: new Date(now - 10_000).toISOString(),
+          updatedAt: new Date(now - 10_000 + v).toISOString(),
+          expiresAt: new Date(now + (v === 3 ? 1_000 : -5_000)).toISOString(),
+          ttlSeconds: 1,
+        });
+        expect(await store.restoreWithHistory({ workflow: version(3), history: [version(1), version(2)] })).toBe('written');
+      })(),
     ]);
     const lastWrite = Date.now();
     const count = await expectEveryKeyHasTtl(prefix, withIndexMargin(1_000), 'before expiry');
     expect(count).toBeGreaterThan(50);
+    // Histories (of the updated, saved and restored-with-history ones) and streams were written, and expire as they should.
+    const written = await expectHistoriesAndStreams(prefix, 'before expiry');
+    expect(written.histories).toBeGreaterThan(0);
+    expect(written.streams).toBeGreaterThan(0);
     // No further call of the store at all, not even close(), until the check.
     await sleep(lastWrite + 2_500 - Date.now());
     expect(await keysUnder(prefix)).toEqual([`${prefix}:format`]);
@@ -265,12 +341,15 @@ describe('Redis keeps nothing that outlives its workflow', () => {
       ['create a again', () => store.create({ id: a, type: 'mix', state: {}, ttlSeconds: 2 })],
       ['list', () => store.list({ type: 'mix' })],
     ];
+    let histories = 0;
     for (const [step, run] of steps) {
       await run();
       // The store's default TTL is 60 s, and no workflow asks for more.
       await expectEveryKeyHasTtl(prefix, withIndexMargin(60_000) + 1_000, step);
+      histories = Math.max(histories, (await expectHistoriesAndStreams(prefix, step)).histories);
     }
     expect((await ttlsUnder(prefix)).size).toBeGreaterThan(0);
+    expect(histories).toBeGreaterThan(0);
   }, 30_000);
 
   it('gives a restored workflow’s keys the remaining TTL of the record', async () => {
@@ -292,6 +371,77 @@ describe('Redis keeps nothing that outlives its workflow', () => {
     expect(outcome).toBe('written');
     const ttl = await inspector.pttl(backend.keys.record(id));
     expect(Math.abs(ttl - (now + 30_000 - Date.now()))).toBeLessThanOrEqual(1_000);
+  });
+
+  it('a history expires with its workflow through every kind of write, and goes with it on delete; after all expire, nothing is left', async () => {
+    const prefix = randomPrefix();
+    const { store, backend } = await storeFor(prefix);
+    const a = randomId('hist-a');
+    const b = randomId('hist-b');
+    const c = randomId('hist-c');
+    const now = Date.now();
+    const version = (id: string, v: number, ttlSeconds: number): Workflow => ({
+      id,
+      type: 'h',
+      status: `s${v}`,
+      state: { v },
+      version: v,
+      createdAt: new Date(now - 60_000).toISOString(),
+      updatedAt: new Date(now - 60_000 + v).toISOString(),
+      expiresAt: new Date(now + ttlSeconds * 1000).toISOString(),
+      ttlSeconds,
+    });
+    const steps: [string, () => Promise<unknown>][] = [
+      ['create a', () => store.create({ id: a, type: 'h', state: {}, ttlSeconds: 1 })],
+      ['save a', () => store.save(a, { state: { n: 2 } })],
+      ['update a', () => store.update(a, { status: 'u' })],
+      ['touch a longer', () => store.touch(a, { ttlSeconds: 2 })],
+      ['mutate a', () => store.mutate(a, (w) => ({ state: { ...w.state, m: 1 } }))],
+      ['touch a shorter', () => store.touch(a, { ttlSeconds: 1 })],
+      ['restore b with history', () => store.restoreWithHistory({ workflow: version(b, 4, 2), history: [version(b, 2, 9), version(b, 3, 9)] })],
+      ['touch b', () => store.touch(b, { ttlSeconds: 2 })],
+      ['create c', () => store.create({ id: c, type: 'h', state: {}, ttlSeconds: 2 })],
+      ['save c', () => store.save(c, { state: { n: 2 } })],
+      ['delete c', () => store.delete(c)],
+    ];
+    for (const [step, run] of steps) {
+      await run();
+      await expectHistoriesAndStreams(prefix, step);
+    }
+    expect(await inspector.exists(backend.keys.history(a), backend.keys.history(b), backend.keys.history(c))).toBe(2);
+    const lastWrite = Date.now();
+    // No further call of the store: the workflows expire within 2 s, their histories with them, the streams 1 s
+    // after their newest event, the index keys a tenth of the longest TTL (2 s) after the last workflow.
+    await sleep(lastWrite + 2_600 - Date.now());
+    expect(await keysUnder(prefix)).toEqual([`${prefix}:format`]);
+  }, 30_000);
+
+  it('writes no stream with events off (EVENTS_RETENTION_SECONDS=0) and no history with WORKFLOW_HISTORY_VERSIONS=0', async () => {
+    const prefix = randomPrefix();
+    const { store } = await storeFor(prefix, { EVENTS_RETENTION_SECONDS: '0', WORKFLOW_HISTORY_VERSIONS: '0' });
+    const id = randomId('bare');
+    await store.create({ id, type: 'b', state: {} });
+    await store.save(id, { state: { n: 2 } });
+    await store.update(id, { status: 'u' });
+    await store.touch(id);
+    const restored = randomId('bare-r');
+    const record = (version: number): Workflow => ({
+      id: restored,
+      type: 'b',
+      status: 'r',
+      state: { version },
+      version,
+      createdAt: new Date(Date.now() - 10_000).toISOString(),
+      updatedAt: new Date(Date.now() - 10_000 + version).toISOString(),
+      expiresAt: new Date(Date.now() + 60_000).toISOString(),
+      ttlSeconds: 60,
+    });
+    expect(await store.restoreWithHistory({ workflow: record(3), history: [record(1), record(2)] })).toBe('written');
+    expect((await store.history(restored))?.versions.map((v) => v.version)).toEqual([3]);
+    await store.delete(id);
+    const keys = await keysUnder(prefix);
+    expect(keys.filter((key) => isHistoryKey(key) || isStreamKey(key))).toEqual([]);
+    expect(keys.length).toBeGreaterThan(1);
   });
 
   it('never sends KEYS to the server', async () => {

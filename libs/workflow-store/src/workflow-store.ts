@@ -166,8 +166,8 @@ export abstract class WorkflowStore {
   abstract releaseLease(id: string, token: number): Promise<void>;
 
   /**
-   * The change feed of this tenant as an async iterator, once it is live (resolving means following has started, so
-   * every later write is seen): an event for every write (and every expiry the store
+   * The change feed of this tenant as an async iterator, once it is live (resolving means following has started:
+   * every write that completes afterwards is seen; one that completed just before may be seen too): an event for every write (and every expiry the store
    * observes), recorded by that write's own atomic script, so there is no event without its write and no write
    * without its event. Events of one workflow arrive in write order; across workflows in the feed's order (see
    * `WorkflowEvent.eventId`). With `after` it resumes right after that event, nothing lost or repeated; when the

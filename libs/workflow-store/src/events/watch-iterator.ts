@@ -11,6 +11,8 @@ export const WATCH_QUEUE_LIMIT = 10_000;
  */
 export class WatchIterator implements AsyncIterableIterator<WatchMessage> {
   private readonly queue: WatchMessage[] = [];
+  /** Room for a resume's past events on top of the limit: they were read in one go, and are not a backlog. */
+  private pastAllowance = 0;
   private waiting: { resolve: (result: IteratorResult<WatchMessage>) => void; reject: (error: unknown) => void } | undefined;
   private done = false;
   /** Why the watch ended, when it ended because the feed could not be read: the next `next` rejects with it. */
@@ -50,7 +52,10 @@ export class WatchIterator implements AsyncIterableIterator<WatchMessage> {
     const held = this.held ?? [];
     this.held = undefined;
     if (typeof past === 'string') this.reset(past);
-    else for (const entry of past) this.offer(entry);
+    else {
+      this.pastAllowance += past.length;
+      for (const entry of past) this.offer(entry);
+    }
     for (const entry of held) this.offer(entry);
   }
 
@@ -78,7 +83,7 @@ export class WatchIterator implements AsyncIterableIterator<WatchMessage> {
       resolve({ value: message, done: false });
       return;
     }
-    if (this.queue.length >= this.limit) {
+    if (this.queue.length >= this.limit + this.pastAllowance) {
       // A consumer this far behind has lost track anyway: drop what it holds and tell it to reload.
       this.queue.length = 0;
       this.queue.push({ kind: 'reset', reason: 'overflow' });
@@ -94,6 +99,7 @@ export class WatchIterator implements AsyncIterableIterator<WatchMessage> {
 
   next(): Promise<IteratorResult<WatchMessage>> {
     const message = this.queue.shift();
+    if (this.pastAllowance > 0 && this.queue.length < this.limit) this.pastAllowance = 0;
     if (message) return Promise.resolve({ value: message, done: false });
     if (this.failure !== undefined) {
       const failure = this.failure;

@@ -151,7 +151,10 @@ export class MemoryStorageBackend implements StorageBackend {
       existing ? Date.parse(existing.createdAt) : now,
       now,
     );
-    const history = existingEntry ? [existingEntry.workflow, ...existingEntry.history].slice(0, this.limits.historyVersions) : [];
+    // Like the Redis script: the versions just below the new one, as many as the history keeps (a window, not a count).
+    const history = existingEntry
+      ? [existingEntry.workflow, ...existingEntry.history].filter((kept) => kept.version > workflow.version - 1 - this.limits.historyVersions)
+      : [];
     return this.commit(workflow, idempotency, history);
   }
 
@@ -243,10 +246,14 @@ export class MemoryStorageBackend implements StorageBackend {
     if (existing && existing.workflow.version === record.version) return 'skipped-same';
     if (existing && existing.workflow.version > record.version) return 'skipped-newer';
     // Like the Redis script: the versions just below the restored one, as many as the history keeps.
-    const kept = history
-      .filter((earlier) => earlier.workflow.version < record.version && earlier.workflow.version > record.version - 1 - this.limits.historyVersions)
-      .map((earlier) => ({ ...earlier.workflow, state: JSON.parse(earlier.stateJson) as JsonObject }))
-      .sort((a, b) => b.version - a.version);
+    // A version given twice keeps its last copy (as the script's HSET does).
+    const byVersion = new Map<number, Workflow>();
+    for (const earlier of history) {
+      if (earlier.workflow.version < record.version && earlier.workflow.version > record.version - 1 - this.limits.historyVersions) {
+        byVersion.set(earlier.workflow.version, { ...earlier.workflow, state: JSON.parse(earlier.stateJson) as JsonObject });
+      }
+    }
+    const kept = [...byVersion.values()].sort((a, b) => b.version - a.version);
     const workflow = { ...record, state: JSON.parse(stateJson) as JsonObject };
     this.put(workflow, expiresAtMs, kept);
     this.leases.drop(record.id);

@@ -20,6 +20,8 @@ if expireAt <= now then return { -4 } end
 local current = readHeader(KEYS[1])
 if current and current.v >= version then return { -5, current.v } end
 
+local feed = feedOf(ARGV[11], ARGV[12])
+if not current then observeExpired(KEYS[3], KEYS[4], KEYS[5], KEYS[7], KEYS[8], KEYS[9], KEYS[10], feed, ARGV[1], now) end
 writeRecord(KEYS[1], headerOf(ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[2], ARGV[3]), ARGV[4], expireAt)
 -- The restored workflow's history is the one given with it, never what a lower stored version had; a lease on the
 -- workflow it replaces does not carry over.
@@ -32,7 +34,6 @@ for i = 14, #ARGV - 1, 2 do
 end
 if keep > 0 then redis.call('PEXPIREAT', KEYS[6], expireAt) end
 reindex(KEYS[3], KEYS[4], KEYS[5], ARGV[1], ARGV[2], ARGV[3], version, expireAt, tonumber(ARGV[9]))
-local feed = feedOf(ARGV[11], ARGV[12])
 recordEvent(KEYS[7], KEYS[8], feed, 'R', ARGV[1], version, ARGV[2], ARGV[3], now)
 purge(KEYS[3], KEYS[4], KEYS[5], KEYS[7], KEYS[8], KEYS[9], KEYS[10], feed, now, purgeLimit)
 return { 1 }

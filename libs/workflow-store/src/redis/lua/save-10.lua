@@ -24,9 +24,6 @@
 local now = nowMs()
 local replay = replayOf(KEYS[2], ARGV[7], KEYS[1], KEYS[6])
 if replay then return replay end
-local lease = readLease(KEYS[9], ARGV[1])
-local refused = fence(lease, ARGV[16], now)
-if refused then return refused end
 local keep = tonumber(ARGV[15])
 -- The whole record only when the history keeps it; otherwise its header is all this needs.
 local oldRecord = nil
@@ -38,6 +35,10 @@ else
   old = readHeader(KEYS[1]) or {}
 end
 local version = old.v
+-- An absent workflow has no lease (whatever an earlier, expired life left is dropped below).
+local lease = version and readLease(KEYS[9], ARGV[1]) or nil
+local refused = fence(lease, ARGV[16], now)
+if refused then return refused end
 if ARGV[6] ~= '' then
   if not version then return { -3 } end
   if version ~= tonumber(ARGV[6]) then return { -2, version } end
@@ -49,12 +50,18 @@ local ttl = tonumber(ARGV[5] ~= '' and ARGV[5] or old.l or ARGV[12])
 local created = old.c or now
 version = (version or 0) + 1
 local expireAt = now + ttl * 1000
-if oldRecord then keepVersion(KEYS[6], keep, version - 1, oldRecord, expireAt) end
+local feed = feedOf(ARGV[13], ARGV[14])
+if version == 1 then observeExpired(KEYS[3], KEYS[4], KEYS[5], KEYS[7], KEYS[8], KEYS[9], KEYS[10], feed, ARGV[1], now) end
+if oldRecord then
+  keepVersion(KEYS[6], keep, version - 1, oldRecord, expireAt)
+elseif keep == 0 then
+  -- History off: what an earlier setting kept goes, so no stale version is ever listed.
+  redis.call('DEL', KEYS[6])
+end
 writeRecord(KEYS[1], headerOf(version, created, now, expireAt, ttl, wtype, status), ARGV[4], expireAt)
 reindex(KEYS[3], KEYS[4], KEYS[5], ARGV[1], wtype, status, version, expireAt, ttl)
 rememberKey(KEYS[2], ARGV[7], version == 1 and 'C' or 'W', version, created, now, tonumber(ARGV[8]), expireAt)
 afterWrite(KEYS[9], KEYS[10], KEYS[3], lease, ARGV[1], now, expireAt)
-local feed = feedOf(ARGV[13], ARGV[14])
 recordEvent(KEYS[7], KEYS[8], feed, version == 1 and 'C' or 'U', ARGV[1], version, wtype, status, now)
 purge(KEYS[3], KEYS[4], KEYS[5], KEYS[7], KEYS[8], KEYS[9], KEYS[10], feed, now, tonumber(ARGV[9]))
 return { 1, version, created, now, expireAt, wtype, status, ttl }

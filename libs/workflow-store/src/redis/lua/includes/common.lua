@@ -34,6 +34,9 @@ local HEADER_MAX = 255
 -- Index keys get a tenth of the writing workflow's TTL (at most an hour) more life than they need, so most writes
 -- only read one TTL (extendIndexes).
 local INDEX_TTL_MARGIN_MAX_MS = 3600000
+-- ... but at least ten minutes: the expiry sweep (REDIS_PURGE_INTERVAL_MS, a minute by default) must still find an
+-- expired workflow in the expiry index to record its expiry event.
+local INDEX_TTL_MARGIN_MIN_MS = 600000
 
 -- The header fields at the start of `record` (times kept as the text stored).
 local function parseHeader(record, recKey)
@@ -98,7 +101,7 @@ end
 -- ever set together: one PEXPIRETIME tells all three.
 local function extendIndexes(idxKey, expKey, lblKey, expireAt, ttl)
   if redis.call('PEXPIRETIME', expKey) < expireAt then
-    local untilMs = expireAt + math.min(ttl * 100, INDEX_TTL_MARGIN_MAX_MS)
+    local untilMs = expireAt + math.max(INDEX_TTL_MARGIN_MIN_MS, math.min(ttl * 100, INDEX_TTL_MARGIN_MAX_MS))
     redis.call('PEXPIREAT', idxKey, untilMs)
     redis.call('PEXPIREAT', expKey, untilMs)
     redis.call('PEXPIREAT', lblKey, untilMs)
@@ -265,4 +268,14 @@ local function purge(idxKey, expKey, lblKey, evKey, ntKey, ownKey, leasesKey, fe
     if labels then recordEvent(evKey, ntKey, feed, 'X', id, labels[3], labels[1], labels[2], now) end
   end
   return #expired
+end
+
+-- A new life of `id` begins (create, an upsert or restore of an absent record): if the previous life expired without
+-- the sweep seeing it yet, its expiry is recorded first, so the feed never skips the end of a life.
+local function observeExpired(idxKey, expKey, lblKey, evKey, ntKey, ownKey, leasesKey, feed, id, now)
+  local score = redis.call('ZSCORE', expKey, id)
+  if not score or tonumber(score) > now then return end
+  local labels = unindex(idxKey, expKey, lblKey, id)
+  dropLease(ownKey, leasesKey, idxKey, id)
+  if labels then recordEvent(evKey, ntKey, feed, 'X', id, labels[3], labels[1], labels[2], now) end
 end
