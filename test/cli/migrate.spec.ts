@@ -219,15 +219,15 @@ describe('migrate refuses clearly, in one line, when it cannot start', () => {
 
   it('a missing file, a file that is not an export, a newer format version: exit 2, one line naming the cause', async () => {
     const notExport = join(dir, 'hello.txt');
-    const newer = join(dir, 'v2.ndjson');
+    const newer = join(dir, 'v3.ndjson');
     const { writeFile } = await import('node:fs/promises');
     await writeFile(notExport, 'hello\n');
-    await writeFile(newer, `${JSON.stringify({ format: 'workflow-store', version: 2, kind: 'export', count: 0, createdAt: new Date().toISOString() })}\n`);
+    await writeFile(newer, `${JSON.stringify({ format: 'workflow-store', version: 3, kind: 'export', count: 0, createdAt: new Date().toISOString() })}\n`);
     const cases: [string, RegExp][] = [
       [join(dir, 'missing.ndjson'), /cannot read .*missing\.ndjson: ENOENT/],
       [dir, /cannot read.*EISDIR/],
       [notExport, /not a workflow-store snapshot or export/],
-      [newer, /format version 2 is not supported/],
+      [newer, /format version 3 is not supported/],
     ];
     const prefix = randomPrefix();
     for (const [file, message] of cases) {

@@ -16,13 +16,16 @@ interface ExportOptions {
   out: string;
   redisUrl?: string;
   tenant: string;
+  withHistory?: boolean;
 }
 
 @Command({
   name: 'export',
   description:
     'Write every live workflow of the store the environment configures (USE_REDIS, REDIS_URL, ... or MEMORY_SNAPSHOT_PATH) ' +
-    'to an NDJSON file: a header line, one workflow per line, an end line. Streams: memory stays flat.',
+    'to an NDJSON file: a header line, one workflow per line, an end line. Streams: memory stays flat. ' +
+    "With --with-history each workflow's line also carries its kept earlier versions (WORKFLOW_HISTORY_VERSIONS), " +
+    'which import restores as its history.',
 })
 export class ExportCommand extends CliCommand {
   async run(_args: string[], options: ExportOptions): Promise<void> {
@@ -31,7 +34,7 @@ export class ExportCommand extends CliCommand {
     await runCommand(output, async () => {
       const opened = await openStore(redisOverrides(options.redisUrl), output);
       try {
-        const source = { ...opened, tenant: options.tenant };
+        const source = { ...opened, tenant: options.tenant, withHistory: options.withHistory === true };
         return toStdout ? await exportTo(process.stdout, 'stdout', source, output) : await exportToFile(options.out, source, output);
       } finally {
         await opened.store.close();
@@ -53,10 +56,21 @@ export class ExportCommand extends CliCommand {
   parseTenant(value: string): string {
     return value;
   }
+
+  @Option({
+    flags: '--with-history',
+    description:
+      "also write each workflow's kept earlier versions on its line (\"history\", oldest first), for import to restore as its history. " +
+      'Costs one history read plus one read per kept version, per workflow; a version trimmed meanwhile is left out. ' +
+      'The file is format version 2, which builds without history support refuse (default: off, version 1)',
+  })
+  parseWithHistory(): boolean {
+    return true;
+  }
 }
 
-/** The store and the tenant whose workflows are exported. */
-type ExportSource = OpenedStore & { tenant: string };
+/** The store and the tenant whose workflows are exported, and whether their history goes along. */
+type ExportSource = OpenedStore & { tenant: string; withHistory: boolean };
 
 /** Writes next to `path` and renames at the end, so `path` is either the complete export or untouched. */
 async function exportToFile(path: string, opened: ExportSource, output: CliOutput): Promise<number> {
@@ -84,12 +98,15 @@ async function exportTo(destination: Writable, name: string, opened: ExportSourc
   const startedAt = performance.now();
   const progress = startProgress('export');
   let written = 0;
+  let versions = 0;
   try {
     const chunks = exportChunks(opened.store.forTenant(opened.tenant), {
       tenant: opened.tenant,
-      onPage: (done, expected) => {
+      withHistory: opened.withHistory,
+      onPage: (done, expected, earlier) => {
         written = done;
-        progress.update(done, expected, '');
+        versions = earlier;
+        progress.update(done, expected, opened.withHistory ? `earlier versions ${earlier}` : '');
       },
     });
     await pipeline(Readable.from(chunks, { objectMode: false }), destination, { end: destination !== process.stdout });
@@ -98,6 +115,7 @@ async function exportTo(destination: Writable, name: string, opened: ExportSourc
   } finally {
     progress.stop();
   }
-  output.summary(`export: ${written} workflows of tenant ${opened.tenant} from ${opened.name} written to ${name} (${costOf(startedAt, written)})`);
+  const carried = opened.withHistory ? ` with ${versions} earlier versions` : '';
+  output.summary(`export: ${written} workflows${carried} of tenant ${opened.tenant} from ${opened.name} written to ${name} (${costOf(startedAt, written)})`);
   return EXIT_OK;
 }

@@ -10,7 +10,8 @@ interface MigrateOptions extends RestoreOptions {
   name: 'migrate',
   description:
     'Copy every live workflow from a memory snapshot file, or from a running memory-backed API, into Redis. ' +
-    'Keeps ids, versions, timestamps and remaining TTLs; skips the expired; never overwrites a newer version; safe to re-run.',
+    'Keeps ids, versions, timestamps and remaining TTLs; skips the expired; never overwrites a newer version; safe to re-run. ' +
+    'A source that carries history (a file exported with --with-history) brings it along, as import does.',
 })
 export class MigrateCommand extends RestoreCommand {
   async run(_args: string[], options: MigrateOptions): Promise<void> {

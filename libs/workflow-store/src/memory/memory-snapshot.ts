@@ -4,10 +4,11 @@ import { endLine, headerLine, recordLine } from '../migration/ndjson-format.js';
 import { openWorkflowFile } from '../migration/workflow-file-reader.js';
 import type { Workflow } from '../workflow.types.js';
 
-/** A stored workflow and the tenant it belongs to (none: the store used without tenants). */
+/** A stored workflow, its kept earlier versions (oldest first) and the tenant it belongs to (none: the store used without tenants). */
 export interface SnapshotEntry {
   tenant?: string;
   workflow: Workflow;
+  history?: Workflow[];
 }
 
 /** Reads a snapshot; a missing file is an empty store, anything unreadable or corrupt is an error (never silently empty). */
@@ -26,7 +27,11 @@ export async function readSnapshot(path: string): Promise<SnapshotEntry[]> {
     for await (const entry of file.entries) {
       // The store starts from this file: one bad line makes the whole snapshot suspect.
       if (entry.kind === 'invalid') throw new Error(`${path}: ${entry.reason}`);
-      records.push(entry.tenant === undefined ? { workflow: entry.workflow } : { tenant: entry.tenant, workflow: entry.workflow });
+      records.push({
+        workflow: entry.workflow,
+        ...(entry.tenant === undefined ? {} : { tenant: entry.tenant }),
+        ...(entry.history === undefined ? {} : { history: entry.history }),
+      });
     }
     return records;
   } catch (error) {
@@ -40,8 +45,9 @@ export async function readSnapshot(path: string): Promise<SnapshotEntry[]> {
 export async function writeSnapshot(path: string, entries: SnapshotEntry[]): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const temp = `${path}.${process.pid}.tmp`;
-  const lines = entries.map((entry) => recordLine(entry.workflow, entry.tenant));
-  const body = [headerLine('snapshot', entries.length), ...lines, endLine(entries.length)].join('\n') + '\n';
+  // With history the snapshot is an NDJSON file of version 2 (each line carries its earlier versions).
+  const lines = entries.map((entry) => recordLine(entry.workflow, entry.tenant, entry.history ?? []));
+  const body = [headerLine('snapshot', entries.length, { history: true }), ...lines, endLine(entries.length)].join('\n') + '\n';
   await writeFile(temp, body, { encoding: 'utf8', mode: 0o600 });
   await rename(temp, path);
 }

@@ -111,9 +111,10 @@ export class MemoryStorageBackend implements StorageBackend {
     const entries = await readSnapshot(path);
     this.snapshotLoaded = true;
     let loaded = 0;
-    for (const { tenant, workflow } of entries) {
+    for (const { tenant, workflow, history } of entries) {
       const target = tenant === undefined ? this : this.scoped(tenant);
-      if ((await target.restore(workflow, JSON.stringify(workflow.state))) === 'written') loaded++;
+      const kept = (history ?? []).map((earlier) => ({ workflow: earlier, stateJson: JSON.stringify(earlier.state) }));
+      if ((await target.restore(workflow, JSON.stringify(workflow.state), kept)) === 'written') loaded++;
     }
     this.logger.log(`memory backend loaded ${loaded} of ${entries.length} workflows from ${path} (the rest had expired)`);
   }
@@ -336,8 +337,8 @@ export class MemoryStorageBackend implements StorageBackend {
     if (this.closed || this.root) return; // a view is closed by its root
     const path = this.memory.snapshotPath;
     if (path && this.snapshotLoaded) {
-      const live: SnapshotEntry[] = this.liveWorkflows().map((workflow) => ({ workflow }));
-      for (const [tenant, view] of this.views) live.push(...view.liveWorkflows().map((workflow) => ({ tenant, workflow })));
+      const live: SnapshotEntry[] = this.liveEntries();
+      for (const [tenant, view] of this.views) live.push(...view.liveEntries().map((entry) => ({ tenant, ...entry })));
       await writeSnapshot(path, live);
       this.logger.log(`memory backend wrote ${live.length} workflows to ${path}`);
     }
@@ -350,10 +351,11 @@ export class MemoryStorageBackend implements StorageBackend {
     }
   }
 
-  private liveWorkflows(): Workflow[] {
+  /** Live workflows with their kept versions, oldest first (as a snapshot line carries them). */
+  private liveEntries(): SnapshotEntry[] {
     return this.records.keys().flatMap((id) => {
       const entry = this.entry(id);
-      return entry ? [entry.workflow] : [];
+      return entry ? [{ workflow: entry.workflow, history: [...entry.history].reverse() }] : [];
     });
   }
 

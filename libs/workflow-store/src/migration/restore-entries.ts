@@ -27,10 +27,12 @@ export interface RestoreEntriesResult {
 }
 
 /**
- * Restores every workflow line into `target` (or, for a line naming a tenant, `target.forTenant(tenant)`) with `restore` (never overwrites an equal or newer version, skips
- * the expired), `concurrency` at a time, so a repeated run is harmless and copies nothing new. A bad line or a
- * refused write counts as failed and the rest go on; an unreachable target stops the run, since every further
- * line would fail the same way.
+ * Restores every workflow line into `target` (or, for a line naming a tenant, `target.forTenant(tenant)`) with
+ * `restore`, or `restoreWithHistory` for a line that carries earlier versions (never overwrites an equal or newer
+ * version, skips the expired; a skipped line writes none of its history either), `concurrency` at a time, so a
+ * repeated run is harmless and copies nothing new. A bad line (a bad history entry included) or a refused write
+ * counts as failed, writing nothing of that line, and the rest go on; an unreachable target stops the run, since
+ * every further line would fail the same way.
  */
 export async function restoreEntries(
   entries: AsyncIterable<FileEntry>,
@@ -53,7 +55,7 @@ export async function restoreEntries(
       try {
         // A line that names its tenant goes back to that tenant; the others to `target`.
         const store = entry.tenant === undefined ? target : target.forTenant(entry.tenant);
-        count(summary, await (options.dryRun ? predictRestore(store, entry.workflow) : store.restore(entry.workflow)));
+        count(summary, await (options.dryRun ? predictRestore(store, entry.workflow) : write(store, entry)));
       } catch (error) {
         if ((error instanceof StoreUnavailableError || error instanceof OutcomeUnknownError) && !result.stoppedBy) result.stoppedBy = error;
         fail({ line: entry.line, id: entry.workflow.id, reason: (error as Error).message });
@@ -77,6 +79,11 @@ export async function restoreEntries(
     await Promise.all(inFlight);
   }
   return result;
+}
+
+/** One line into the target: its earlier versions become its history when the line carries them. */
+function write(store: WorkflowStore, entry: Extract<FileEntry, { kind: 'record' }>): Promise<RestoreOutcome> {
+  return entry.history === undefined ? store.restore(entry.workflow) : store.restoreWithHistory({ workflow: entry.workflow, history: entry.history });
 }
 
 /** What `restore` would answer, from a read of the target. */

@@ -2,10 +2,15 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { InvalidFileError } from '../errors/invalid-file.error.js';
 import type { Workflow } from '../workflow.types.js';
-import { parseBodyLine, parseHeader, type NdjsonHeader } from './ndjson-format.js';
+import { bodyLineOptionsOf, parseBodyLine, parseHeader, type BodyLineOptions, type NdjsonHeader } from './ndjson-format.js';
 
-/** One workflow line of a file: the parsed record, or why that line could not be used. */
-export type FileEntry = { kind: 'record'; line: number; workflow: Workflow; tenant?: string } | { kind: 'invalid'; line: number; reason: string };
+/**
+ * One workflow line of a file: the parsed record (with its earlier versions when the line carries them, oldest
+ * first, already checked to be earlier versions of it), or why that line could not be used.
+ */
+export type FileEntry =
+  | { kind: 'record'; line: number; workflow: Workflow; tenant?: string; history?: Workflow[] }
+  | { kind: 'invalid'; line: number; reason: string };
 
 export interface WorkflowFile {
   header: NdjsonHeader;
@@ -37,10 +42,10 @@ export async function openWorkflowFile(input: Readable, source: string): Promise
     input.destroy();
     throw new InvalidFileError(`${source}: ${(error as Error).message}`);
   }
-  return { header, entries: readEntries(lines, source) };
+  return { header, entries: readEntries(lines, source, bodyLineOptionsOf(header)) };
 }
 
-async function* readEntries(lines: AsyncIterator<string>, source: string): AsyncGenerator<FileEntry, void, undefined> {
+async function* readEntries(lines: AsyncIterator<string>, source: string, options: BodyLineOptions): AsyncGenerator<FileEntry, void, undefined> {
   let lineNumber = 1;
   let workflowLines = 0;
   let endCount: number | undefined;
@@ -59,7 +64,7 @@ async function* readEntries(lines: AsyncIterator<string>, source: string): Async
     }
     let parsed: ReturnType<typeof parseBodyLine>;
     try {
-      parsed = parseBodyLine(next.value, lineNumber);
+      parsed = parseBodyLine(next.value, lineNumber, options);
     } catch (error) {
       workflowLines += 1;
       yield { kind: 'invalid', line: lineNumber, reason: (error as Error).message };
@@ -70,9 +75,7 @@ async function* readEntries(lines: AsyncIterator<string>, source: string): Async
       continue;
     }
     workflowLines += 1;
-    yield parsed.tenant === undefined
-      ? { kind: 'record', line: lineNumber, workflow: parsed.workflow }
-      : { kind: 'record', line: lineNumber, workflow: parsed.workflow, tenant: parsed.tenant };
+    yield { ...parsed, line: lineNumber };
   }
   if (endCount === undefined) {
     throw new InvalidFileError(`${source}: truncated: no end line after line ${lineNumber} (${workflowLines} workflow lines read)`);
