@@ -41,3 +41,4 @@ export { MAX_SHARDS } from './redis/redis-keys.js';
 export { WorkflowStoreModule } from './nest/workflow-store.module.js';
 export { redactUrl } from './redis/redact-url.js';
 export { createStoreClient, describeRedisTarget } from './redis/redis-client.factory.js';
+export { runStep, type StepContext, type RunStepOptions } from './leases/run-step.js';
