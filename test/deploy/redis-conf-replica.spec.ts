@@ -2,10 +2,13 @@
  * REDIS_DURABILITY=replica with the repository's redis.conf: a master started with the shipped file (only the
  * password placeholder, port, bind and dir set, as a deployer would) and a replica started with the same file plus
  * `replicaof`. The store, logged in as the service user `wfstore`, runs every operation with each write confirmed
- * by `WAIT 1` (nothing is 503 / outcome-unknown), and every command it sent - seen with MONITOR, including the
- * commands inside its scripts - is allowed to `wfstore` (ACL DRYRUN), with nothing in the ACL log. Under the user
- * as it was before it got +wait +hgetall +hsetnx, exactly those commands are refused. With the replica stopped, a
- * write is OutcomeUnknownError, never a success.
+ * by `WAIT 1` (nothing is 503 / outcome-unknown), follows the change feed (a second store as `wfstore` watches; a
+ * third resumes from the first event, reading the shard streams) and reads history, and every command it sent -
+ * seen with MONITOR, including the commands inside its scripts and on the feed's subscriber connection - is allowed
+ * to `wfstore` (ACL DRYRUN), with nothing in the ACL log. Under the user as it was before it got +wait +hgetall
+ * +hsetnx, exactly those commands are refused; without the change-feed rules, exactly the feed's commands; without
+ * its channels (&wfs:*), exactly SPUBLISH and SSUBSCRIBE. With the replica stopped, a write is OutcomeUnknownError,
+ * never a success.
  *
  * redis.conf has no user a replica can log in as (the default user is off), so the master gets a replication user
  * on the command line, with only what a Redis 7.0 replica sends: PING, REPLCONF, PSYNC (AUTH is always allowed).
@@ -18,6 +21,7 @@ import { Redis } from 'ioredis';
 import { createWorkflowStore, loadWorkflowStoreConfig, OutcomeUnknownError, type ValidatingWorkflowStore } from '#workflow-store';
 import type { RedisStorageBackend } from '../../libs/workflow-store/src/redis/redis-storage.backend.js';
 import { layoutOf } from '../support/redis-layout.js';
+import { FeedRecorder } from '../fault/change-feed.js';
 import { quietLogger } from '../support/quiet-logger.js';
 import { randomId } from '../support/random-ids.js';
 import { REPO_REDIS_CONF, SERVICE_USER, startProductionRedis, type ProductionRedis } from '../support/repo-redis-conf.js';
@@ -25,6 +29,10 @@ import { REPO_REDIS_CONF, SERVICE_USER, startProductionRedis, type ProductionRed
 const REPLICATION_USER = 'replicator';
 /** What the ACL of `wfstore` gained for storage format v2 and REDIS_DURABILITY=replica. */
 const ADDED_FOR_V2 = ['+wait', '+hgetall', '+hsetnx'];
+/** What it gained for the change feed and the history (inside the scripts, and the feed reader). */
+const ADDED_FOR_FEED = ['+hkeys', '+hlen', '+xadd', '+xtrim', '+xrange', '+xinfo|stream', '+spublish', '+ssubscribe', '+sunsubscribe'];
+/** Commands those rules allow, as commandName() names them. */
+const FEED_COMMANDS = ['hkeys', 'hlen', 'spublish', 'ssubscribe', 'xadd', 'xinfo', 'xrange', 'xtrim'];
 
 /** One command as MONITOR reported it: where from (`127.0.0.1:<port>`, or `lua` inside a script) and its arguments. */
 interface Monitored {
@@ -252,6 +260,9 @@ describe('REDIS_DURABILITY=replica with the shipped redis.conf (master + replica
     const store = await storeAsService(); // boot: INFO, the format record (HGETALL, HGET, EXISTS, HSETNX)
     const backend = store.backend as RedisStorageBackend;
     const type = randomId('dur');
+    // The change feed as the service user: a subscriber connection (SSUBSCRIBE, PING) and XRANGE on the streams.
+    const watcher = await storeAsService();
+    const recorder = new FeedRecorder(await watcher.watch({ type }));
     const a = await store.create({ id: randomId('a'), type, state: { n: 1 } }, { operationId: 'op-create' });
     expect(a.version).toBe(1);
     // A replay is confirmed too: SET of the shard's scratch key, then WAIT.
@@ -272,6 +283,30 @@ describe('REDIS_DURABILITY=replica with the shipped redis.conf (master + replica
     expect(await store.get(a.id)).toMatchObject({ version: 4, status: 'review', state: { n: 2, m: 3, mutated: true } });
     await backend.purgeExpired();
     await store.ping();
+
+    // The watch saw every write of `type` (the replayed create and the unknown-free run: each once), in order.
+    const expected = [
+      ['created', a.id, 1], ['updated', a.id, 2], ['updated', a.id, 3], ['updated', a.id, 4], ['touched', a.id, 4],
+      ['created', b.id, 1], ['deleted', b.id, 1], ['restored', restored.id, 5],
+    ];
+    const summary = (events: readonly { op: string; id: string; version: number }[]): unknown[] => events.map((e) => [e.op, e.id, e.version]);
+    try {
+      await recorder.waitFor((rec) => rec.events.length >= expected.length, 10_000);
+      expect(recorder.error).toBeUndefined();
+      expect(summary(recorder.events)).toEqual(expected);
+    } finally {
+      await recorder.close();
+    }
+    // History (HKEYS, HGET in history-2.lua) and a resume that reads the streams (XINFO STREAM, XRANGE).
+    expect((await store.history(a.id))?.versions.map((v) => v.version)).toEqual([4, 3, 2, 1]);
+    expect((await store.getVersion(a.id, 2))?.status).toBe('review');
+    const resumed = new FeedRecorder(await (await storeAsService()).watch({ type }, { after: (recorder.events[0] as { eventId: string }).eventId }));
+    try {
+      await resumed.waitFor((rec) => rec.events.length >= expected.length - 1, 10_000);
+      expect(summary(resumed.events)).toEqual(expected.slice(1));
+    } finally {
+      await resumed.close();
+    }
 
     // Confirmed means on the replica: the same bytes there, and b gone there too.
     const replicaGet = async (key: string): Promise<unknown> => r().server.command('GET', key);
@@ -310,21 +345,30 @@ describe('REDIS_DURABILITY=replica with the shipped redis.conf (master + replica
     expect(refused).toEqual([]);
     expect(await adm().call('ACL', 'LOG')).toEqual([]); // nothing was refused while it ran, inside scripts either
     // The run did exercise what the v2 additions are for.
-    expect(names).toEqual(expect.arrayContaining(['wait', 'hgetall', 'hsetnx', 'hget', 'exists', 'set', 'evalsha', 'time', 'zcount', 'zrangebylex', 'get', 'info', 'ping']));
+    expect(names).toEqual(expect.arrayContaining(['wait', 'hgetall', 'hsetnx', 'hget', 'exists', 'set', 'evalsha', 'time', 'zcount', 'zrangebylex', 'get', 'info', 'ping', ...FEED_COMMANDS]));
+    expect(byScripts).toEqual(expect.arrayContaining(['xadd', 'xtrim', 'spublish', 'hkeys', 'hlen']));
+    // The watch closed only lingers (its SUNSUBSCRIBE comes a minute later): checked on its own.
+    expect(await dryRun(SERVICE_USER, ['SUNSUBSCRIBE', layoutOf('wfs').shard(0).notice])).toBe('OK');
 
     // The user as it was before +wait +hgetall +hsetnx (the shipped line without them) refuses exactly those.
     const shipped = readFileSync(REPO_REDIS_CONF, 'utf8').split('\n').find((line) => line.startsWith(`user ${SERVICE_USER} `)) as string;
     const rules = shipped.split(/\s+/).slice(2).filter((rule) => rule !== 'on' && !rule.startsWith('#') && !rule.startsWith('>'));
     expect(rules).toEqual(expect.arrayContaining(ADDED_FOR_V2));
-    const before = 'wfstore-before-v2';
-    await adm().call('ACL', 'SETUSER', before, 'reset', ...rules.filter((rule) => !ADDED_FOR_V2.includes(rule)));
-    try {
-      const refusedBefore = new Set<string>();
-      for (const args of distinct) if ((await dryRun(before, args)) !== 'OK') refusedBefore.add(commandName(args));
-      expect([...refusedBefore].sort()).toEqual(['hgetall', 'hsetnx', 'wait']);
-    } finally {
-      await adm().call('ACL', 'DELUSER', before);
-    }
+    expect(rules).toEqual(expect.arrayContaining([...ADDED_FOR_FEED, '&wfs:*']));
+    /** The commands of the run that `rules` refuse (a throwaway user with exactly those rules). */
+    const refusedUnder = async (name: string, userRules: string[]): Promise<string[]> => {
+      await adm().call('ACL', 'SETUSER', name, 'reset', ...userRules);
+      try {
+        const refusedHere = new Set<string>();
+        for (const args of distinct) if ((await dryRun(name, args)) !== 'OK') refusedHere.add(commandName(args));
+        return [...refusedHere].sort();
+      } finally {
+        await adm().call('ACL', 'DELUSER', name);
+      }
+    };
+    expect(await refusedUnder('wfstore-before-v2', rules.filter((rule) => !ADDED_FOR_V2.includes(rule)))).toEqual(['hgetall', 'hsetnx', 'wait']);
+    expect(await refusedUnder('wfstore-before-feed', rules.filter((rule) => !ADDED_FOR_FEED.includes(rule)))).toEqual(FEED_COMMANDS);
+    expect(await refusedUnder('wfstore-no-channels', rules.filter((rule) => rule !== '&wfs:*'))).toEqual(['spublish', 'ssubscribe']);
   }, 30_000);
 
   it('reports a write made while the replica is stopped as OutcomeUnknownError, never as a success', async () => {

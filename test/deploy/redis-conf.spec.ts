@@ -9,11 +9,15 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { createWorkflowStore, loadWorkflowStoreConfig, type ValidatingWorkflowStore } from '#workflow-store';
 import type { RedisStorageBackend } from '../../libs/workflow-store/src/redis/redis-storage.backend.js';
-import { defaultShardOf } from '../support/redis-layout.js';
+import { defaultShardOf, layoutOf } from '../support/redis-layout.js';
+import { FeedRecorder } from '../fault/change-feed.js';
 import { keysWithoutTtl } from '../support/key-ttl.js';
 import { quietLogger } from '../support/quiet-logger.js';
 import { randomId } from '../support/random-ids.js';
 import { PASSWORD_PLACEHOLDER, REPO_REDIS_CONF, SERVICE_USER, startProductionRedis, type ProductionRedis } from '../support/repo-redis-conf.js';
+
+/** What the service user gained for the change feed and the history (scripts, feed reader). */
+const FEED_RULES = ['+xadd', '+xtrim', '+xrange', '+xinfo|stream', '+spublish', '+ssubscribe', '+sunsubscribe', '+hkeys', '+hlen'];
 
 /** Directives of a redis.conf: first word → the rest of each non-comment line (repeated directives kept in order). */
 function directives(text: string): Map<string, string[]> {
@@ -49,15 +53,19 @@ describe('redis.conf', () => {
     expect(users.filter((u) => u.startsWith('default '))).toEqual(['default off ~* &* +@all']);
     const service = users.find((u) => u.startsWith(`${SERVICE_USER} `)) ?? '';
     expect(service.split(' ')).toEqual(expect.arrayContaining(['on', '~wfs:*', 'resetchannels', '-@all', '+evalsha', '+eval', '+info']));
+    // The change feed: its shard streams and shard channels, nothing wider (no other channel, no classic pub/sub).
+    expect(service.split(' ')).toEqual(expect.arrayContaining(['&wfs:*', ...FEED_RULES]));
+    expect(service.indexOf('resetchannels')).toBeLessThan(service.indexOf('&wfs:*'));
     expect(service).toMatch(PASSWORD_PLACEHOLDER);
     expect(service).not.toMatch(/ >/); // no clear-text password
-    expect(service).not.toMatch(/~\*|allkeys|\+@all|allcommands/);
+    expect(service).not.toMatch(/~\*|allkeys|&\*|allchannels|\+@all|allcommands|\+@pubsub|\+publish|\+subscribe|\+psubscribe|\+xinfo(?!\|stream)/);
   });
 });
 
 describe('redis.conf loaded by redis-server, the store running as its service user', () => {
   let redis: ProductionRedis;
   let admin: Redis;
+  const adm = (): Redis => admin;
   const stores: ValidatingWorkflowStore[] = [];
 
   const storeAsService = async (env: Record<string, string> = {}): Promise<ValidatingWorkflowStore> => {
@@ -144,6 +152,90 @@ describe('redis.conf loaded by redis-server, the store running as its service us
     const db1 = await storeAsService({ REDIS_DB: '1' });
     expect((await db1.create({ type, state: {} })).version).toBe(1);
     expect(await keysWithoutTtl(admin, 'wfs')).toEqual([]);
+  });
+
+  it('follows the change feed and reads history as the service user: a write is seen by a watch, also across a restart', async () => {
+    const writer = await storeAsService({ WORKFLOW_HISTORY_VERSIONS: '5' });
+    const watcher = await storeAsService(); // another connection pair (command + feed subscriber), as another replica would
+    const type = randomId('feed');
+    await adm().call('ACL', 'LOG', 'RESET');
+    const recorder = new FeedRecorder(await watcher.watch({ type }));
+    try {
+      const a = await writer.create({ id: randomId('a'), type, state: { n: 1 } });
+      await writer.save(a.id, { status: 'review', state: { n: 2 } }, { expectedVersion: 1 });
+      await writer.update(a.id, { state: { m: 3 } });
+      await writer.touch(a.id);
+      const b = await writer.create({ id: randomId('b'), type, state: {} });
+      await writer.delete(b.id);
+      const now = Date.now();
+      const r = { id: randomId('r'), type, status: 'restored', state: { r: 1 }, version: 5, createdAt: new Date(now - 1000).toISOString(), updatedAt: new Date(now).toISOString(), expiresAt: new Date(now + 60_000).toISOString(), ttlSeconds: 60 };
+      expect(await writer.restore(r)).toBe('written');
+      const expected = [
+        ['created', a.id, 1], ['updated', a.id, 2], ['updated', a.id, 3], ['touched', a.id, 3],
+        ['created', b.id, 1], ['deleted', b.id, 1], ['restored', r.id, 5],
+      ];
+      const summary = (events: readonly { op: string; id: string; version: number }[]): unknown[] => events.map((e) => [e.op, e.id, e.version]);
+      await recorder.waitFor((rec) => rec.events.length >= expected.length, 10_000);
+      expect(recorder.error).toBeUndefined();
+      expect(summary(recorder.events)).toEqual(expected);
+
+      // History as the service user (history-2.lua: GET, HKEYS, HGET).
+      expect((await writer.history(a.id))?.versions.map((v) => v.version)).toEqual([3, 2, 1]);
+      expect((await watcher.getVersion(a.id, 1))?.state).toEqual({ n: 1 });
+      expect((await watcher.getVersion(a.id, 2))).toMatchObject({ status: 'review', state: { n: 2 } });
+
+      // A resume from the first event in a process that never saw it reads the shard streams (XINFO STREAM, XRANGE).
+      const late = await storeAsService();
+      const resumed = new FeedRecorder(await late.watch({ type }, { after: (recorder.events[0] as { eventId: string }).eventId }));
+      try {
+        await resumed.waitFor((rec) => rec.events.length >= expected.length - 1, 10_000);
+        expect(resumed.error).toBeUndefined();
+        expect(resumed.resets).toEqual([]);
+        expect(summary(resumed.events)).toEqual(expected.slice(1));
+      } finally {
+        await resumed.close();
+      }
+
+      // After a restart the subscriber logs in and SSUBSCRIBEs again as the service user; the watch goes on by itself.
+      await redis.server.restart();
+      const deadline = Date.now() + 5000;
+      let after: number | undefined;
+      while (after === undefined) {
+        try {
+          after = (await writer.update(a.id, { state: { after: 'restart' } })).version;
+        } catch (error) {
+          if (Date.now() > deadline) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      }
+      expect(await recorder.waitForEvent(a.id, after, 10_000, 'updated')).toBe(true);
+      expect(summary(recorder.events.slice(expected.length))).toEqual([['updated', a.id, after]]);
+      expect(recorder.resets).toEqual([]);
+      // Nothing was refused meanwhile: not in a script, not on the subscriber connection.
+      expect(await adm().call('ACL', 'LOG')).toEqual([]);
+    } finally {
+      await recorder.close();
+    }
+  }, 40_000);
+
+  it('gives the service user its shard channels only: other channels and classic pub/sub are refused', async () => {
+    const dryRun = async (...args: string[]): Promise<string> => String(await adm().call('ACL', 'DRYRUN', SERVICE_USER, ...args));
+    const shardChannel = layoutOf('wfs').shard(0).notice;
+    expect(await dryRun('SSUBSCRIBE', shardChannel)).toBe('OK');
+    expect(await dryRun('SPUBLISH', shardChannel, '')).toBe('OK');
+    expect(await dryRun('SUNSUBSCRIBE', shardChannel)).toBe('OK');
+    expect(await dryRun('XINFO', 'STREAM', layoutOf('wfs').shard(0).events)).toBe('OK');
+    for (const args of [['SSUBSCRIBE', 'other:n'], ['SPUBLISH', 'other:n', ''], ['SUBSCRIBE', shardChannel], ['PSUBSCRIBE', 'wfs:*'], ['PUBLISH', shardChannel, ''], ['XINFO', 'GROUPS', layoutOf('wfs').shard(0).events], ['XADD', 'other:x', '*', 'd', '1']]) {
+      expect([args.join(' '), await dryRun(...args)]).toEqual([args.join(' '), expect.not.stringMatching(/^OK$/)]);
+    }
+    const service = new Redis({ port: redis.server.port, host: '127.0.0.1', username: SERVICE_USER, password: redis.password, lazyConnect: true, maxRetriesPerRequest: 0 });
+    try {
+      await service.connect();
+      await expect(service.call('SPUBLISH', 'other:n', 'x')).rejects.toThrow(/NOPERM/);
+      expect(await service.call('SPUBLISH', shardChannel, '')).toEqual(expect.any(Number)); // the receivers: watches still subscribed
+    } finally {
+      service.disconnect();
+    }
   });
 
   it('refuses everything else: other keys, admin and key-enumeration commands, the default user', async () => {

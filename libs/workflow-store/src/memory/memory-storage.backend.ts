@@ -21,7 +21,7 @@ import type {
 } from '../shared/storage-backend.js';
 import { DEFAULT_HUB_OPTIONS, EventHub } from '../events/event-hub.js';
 import type { EventPosition } from '../events/event-id.js';
-import type { WatchFilter, WatchMessage, WorkflowEventOp } from '../events/workflow-event.js';
+import type { WatchFilter, WatchMessage } from '../events/workflow-event.js';
 import { EventsDisabledError } from '../errors/events-disabled.error.js';
 import { DEFAULT_TENANT } from '../workflow.schema.js';
 import { MemoryEventLog } from './memory-event-log.js';

@@ -1,9 +1,8 @@
-import type { Redis } from 'ioredis';
 import { StoreUnavailableError } from '../errors/store-unavailable.error.js';
 import { WorkflowStoreError } from '../errors/workflow-store.error.js';
 import type { LimitsOptions, RedisOptions } from '../config/workflow-store.options.js';
 import { IdempotencyKeyReusedError } from '../errors/idempotency-key-reused.error.js';
-import { changedSince, outcomeOf, type Idempotency } from '../shared/idempotency.js';
+import type { Idempotency } from '../shared/idempotency.js';
 import type { ListRange } from '../shared/list-order.js';
 import type {
   DeleteReply,
@@ -21,7 +20,7 @@ import type { StoreLogger } from '../shared/store-logger.js';
 import { DEFAULT_STATUS, DEFAULT_TENANT, DEFAULT_TYPE } from '../workflow.schema.js';
 import type { Lease, RestoreOutcome, Workflow } from '../workflow.types.js';
 import { connectWhenReady, createStoreClient } from './redis-client.factory.js';
-import { isCluster, nodeOwning, type StoreRedisClient } from './redis-client.types.js';
+import type { StoreRedisClient } from './redis-client.types.js';
 import {
   createdMsOfRecord,
   storedWorkflowFromRecord,
@@ -31,7 +30,7 @@ import {
   workflowFromWriteReply,
 } from './redis-codec.js';
 import type { StoredWorkflowBytes, StoredWorkflowJson } from '../workflow-json.js';
-import { mapRedisError, scriptRefusal, ScriptStatus, unconfirmedWrite } from './redis-errors.js';
+import { mapRedisError, scriptRefusal, ScriptStatus } from './redis-errors.js';
 import { RedisKeys, type WorkflowKeys } from './redis-keys.js';
 import { leaseOf } from './redis-leases.js';
 import { walkShards } from './redis-list-walk.js';
@@ -39,6 +38,9 @@ import { defineScripts, runScript, type ScriptName } from './redis-scripts.js';
 import { checkRedisServer } from './persistence-check.js';
 import { checkStorageFormat, ensureTenantFormat, readFormatRecords } from './storage-format.js';
 import { keptVersionsOf, versionReadOf } from './redis-history.js';
+import { ReplicaConfirmation } from './replica-confirmation.js';
+import { replayFrom, replayOfRecord } from './redis-replay.js';
+import { TenantSweep } from './tenant-sweep.js';
 import { NoticeHub } from './feed/notice-hub.js';
 import { RedisFeedSource } from './feed/redis-feed-source.js';
 import { DEFAULT_HUB_OPTIONS, EventHub } from '../events/event-hub.js';
@@ -49,8 +51,6 @@ import { EventsDisabledError } from '../errors/events-disabled.error.js';
 /** Expired index entries each write sweeps from its shard, on top of the periodic sweep. */
 const PURGE_PER_WRITE = 16;
 const PURGE_PER_SWEEP = 1000;
-/** Shard sweeps one tick of the periodic sweep runs (over all tenants, resuming where the last tick stopped). */
-const SHARD_SWEEPS_PER_TICK = 1024;
 
 /**
  * Redis backend: every write is one atomic Lua script (lua/*.lua), reads are plain commands. The client fails
@@ -60,10 +60,11 @@ const SHARD_SWEEPS_PER_TICK = 1024;
 export class RedisStorageBackend implements StorageBackend {
   readonly client: StoreRedisClient;
   readonly keys: RedisKeys;
-  private sweepTimer: NodeJS.Timeout | undefined;
-  private leaseSweepTimer: NodeJS.Timeout | undefined;
-  private leaseSweepCursor = { tenant: 0, shard: 0 };
-  private leaseSweepRunning = false;
+  /** The periodic sweeps over every tenant's shards: expired index entries, expired leases (root only). */
+  private readonly purgeSweep: TenantSweep;
+  private readonly leaseSweep: TenantSweep;
+  /** WAIT-based confirmation of writes for REDIS_DURABILITY=replica. */
+  private readonly replicaAck: ReplicaConfirmation;
   private wasReady = false;
   /** Set once the connection was lost after boot, so "ready again" is only said after a real outage. */
   private lost = false;
@@ -82,8 +83,6 @@ export class RedisStorageBackend implements StorageBackend {
   private eventHub: EventHub | undefined;
   /** The root's notice channels (one subscriber connection per master), created by the first watch of any tenant. */
   private noticeHub: NoticeHub | undefined;
-  /** Where the periodic sweep stands: tenant index, shard. */
-  private sweepCursor = { tenant: 0, shard: 0 };
   readonly shards: number;
 
   /** `view`: a tenant view of `view.root`; every key carries the tenant in its hash tag. */
@@ -95,6 +94,21 @@ export class RedisStorageBackend implements StorageBackend {
   ) {
     this.shards = options.shards;
     this.keys = new RedisKeys(options.keyPrefix, view?.tenant ?? DEFAULT_TENANT, options.shards);
+    const sweep = (name: string, shardSweep: (backend: RedisStorageBackend, shard: number) => Promise<number>): TenantSweep =>
+      new TenantSweep(name, this.logger, {
+        shards: this.shards,
+        tenants: async () => [...(await this.read(name, () => readFormatRecords(this.client, this.options.keyPrefix))).keys()],
+        sweepShard: (tenant, shard) => shardSweep(tenant === DEFAULT_TENANT ? this : this.scoped(tenant), shard),
+      });
+    this.purgeSweep = sweep('sweep of expired index entries', (backend, shard) => backend.purgeShard(shard));
+    this.leaseSweep = sweep('lease sweep', (backend, shard) => backend.expireLeases(shard));
+    this.replicaAck = new ReplicaConfirmation({
+      client: () => this.client,
+      epoch: () => this.epoch,
+      keys: this.keys,
+      timeoutMs: options.replicaAckTimeoutMs ?? 250,
+      assertReady: (operation) => this.assertReady(operation),
+    });
     if (view) {
       this.client = view.root.client;
       return;
@@ -129,14 +143,8 @@ export class RedisStorageBackend implements StorageBackend {
       throw error instanceof WorkflowStoreError ? error : mapRedisError(error, 'boot check', false);
     }
     this.wasReady = true;
-    if (this.options.purgeIntervalMs > 0) {
-      this.sweepTimer = setInterval(() => void this.sweepQuietly(), this.options.purgeIntervalMs);
-      this.sweepTimer.unref();
-    }
-    if (this.limits.leaseSweepIntervalMs > 0) {
-      this.leaseSweepTimer = setInterval(() => void this.leaseSweepQuietly(), this.limits.leaseSweepIntervalMs);
-      this.leaseSweepTimer.unref();
-    }
+    this.purgeSweep.start(this.options.purgeIntervalMs);
+    this.leaseSweep.start(this.limits.leaseSweepIntervalMs);
   }
 
   async create(record: NewRecord, idempotency: Idempotency | undefined): Promise<WriteReply> {
@@ -221,7 +229,7 @@ export class RedisStorageBackend implements StorageBackend {
     const [fingerprint, outcome, version, created] = remembered.split('|');
     if (fingerprint !== idempotency.fingerprint) throw new IdempotencyKeyReusedError(id, idempotency.key);
     // REDIS_DURABILITY=replica: a replay is a success only once a replica has the write it replays.
-    if (this.options.durability === 'replica') await this.confirmReplay(id, 'replay');
+    if (this.options.durability === 'replica') await this.replicaAck.confirmReplay(id, 'replay');
     const replay = replayOfRecord(id, outcome ?? '', version, created, record);
     // Moved on since: answer with the version the write produced while the history holds it (as the scripts do).
     if (replay.changedSince && replay.current && replay.outcome !== 'deleted') {
@@ -352,7 +360,7 @@ export class RedisStorageBackend implements StorageBackend {
     return removed;
   }
 
-  private async purgeShard(shard: number): Promise<number> {
+  async purgeShard(shard: number): Promise<number> {
     const keys = this.keys.shard(shard);
     return Number(
       await this.run(
@@ -365,23 +373,9 @@ export class RedisStorageBackend implements StorageBackend {
     );
   }
 
-  /**
-   * One tick of the periodic sweep: up to SHARD_SWEEPS_PER_TICK shards, over every tenant that has a format record
-   * (so also tenants this process never served), resuming where the previous tick stopped.
-   */
-  async sweepTick(): Promise<number> {
-    const tenants = [...(await this.read('sweep', () => readFormatRecords(this.client, this.options.keyPrefix))).keys()].sort();
-    let removed = 0;
-    const budget = Math.min(SHARD_SWEEPS_PER_TICK, tenants.length * this.shards);
-    for (let done = 0; done < budget; done++) {
-      const cursor = this.sweepCursor;
-      if (cursor.tenant >= tenants.length) Object.assign(cursor, { tenant: 0, shard: 0 });
-      const tenant = tenants[cursor.tenant] as string;
-      removed += await (tenant === DEFAULT_TENANT ? this : this.scoped(tenant)).purgeShard(cursor.shard);
-      cursor.shard += 1;
-      if (cursor.shard >= this.shards) Object.assign(cursor, { tenant: cursor.tenant + 1, shard: 0 });
-    }
-    return removed;
+  /** One tick of the periodic sweep of expired index entries over every tenant (see tenant-sweep.ts). */
+  sweepTick(): Promise<number> {
+    return this.purgeSweep.tick();
   }
 
   /** Marks the expired leases of one shard of this tenant (see expire-leases-6.lua); returns how many. */
@@ -398,35 +392,9 @@ export class RedisStorageBackend implements StorageBackend {
     );
   }
 
-  /**
-   * One tick of the lease sweep: up to SHARD_SWEEPS_PER_TICK shards over every tenant with data, resuming where the
-   * last tick stopped (an empty shard costs one ZRANGE).
-   */
-  async leaseSweepTick(): Promise<number> {
-    const tenants = [...(await this.read('lease sweep', () => readFormatRecords(this.client, this.options.keyPrefix))).keys()].sort();
-    let found = 0;
-    const budget = Math.min(SHARD_SWEEPS_PER_TICK, tenants.length * this.shards);
-    const cursor = this.leaseSweepCursor;
-    for (let done = 0; done < budget; done++) {
-      if (cursor.tenant >= tenants.length) Object.assign(cursor, { tenant: 0, shard: 0 });
-      const tenant = tenants[cursor.tenant] as string;
-      found += await (tenant === DEFAULT_TENANT ? this : this.scoped(tenant)).expireLeases(cursor.shard);
-      cursor.shard += 1;
-      if (cursor.shard >= this.shards) Object.assign(cursor, { tenant: cursor.tenant + 1, shard: 0 });
-    }
-    return found;
-  }
-
-  private async leaseSweepQuietly(): Promise<void> {
-    if (this.leaseSweepRunning) return; // a slow tick must not pile up behind itself
-    this.leaseSweepRunning = true;
-    try {
-      await this.leaseSweepTick();
-    } catch (error) {
-      this.logger.warn(`lease sweep skipped: ${(error as Error).message}`);
-    } finally {
-      this.leaseSweepRunning = false;
-    }
+  /** One tick of the sweep of expired leases over every tenant (see tenant-sweep.ts). */
+  leaseSweepTick(): Promise<number> {
+    return this.leaseSweep.tick();
   }
 
   async ping(): Promise<void> {
@@ -435,8 +403,8 @@ export class RedisStorageBackend implements StorageBackend {
 
   async close(): Promise<void> {
     if (this.view) return; // the connection is the root's
-    if (this.sweepTimer) clearInterval(this.sweepTimer);
-    if (this.leaseSweepTimer) clearInterval(this.leaseSweepTimer);
+    this.purgeSweep.stop();
+    this.leaseSweep.stop();
     for (const backend of [this, ...this.views.values()]) backend.eventHub?.close();
     this.noticeHub?.close();
     this.closing = true;
@@ -475,7 +443,7 @@ export class RedisStorageBackend implements StorageBackend {
 
   /** A write script on keys of one workflow's shard; with REDIS_DURABILITY=replica confirmed by a replica. */
   private async runWrite(name: ScriptName, id: string, keys: string[], args: (string | number)[]): Promise<unknown[]> {
-    if (this.options.durability === 'replica') return this.writeConfirmed(name, id, keys, args);
+    if (this.options.durability === 'replica') return this.replicaAck.writeConfirmed(name, id, keys, args);
     return (await this.run(name, keys, args, name, true)) as unknown[];
   }
 
@@ -509,69 +477,6 @@ export class RedisStorageBackend implements StorageBackend {
   private async leaseKeys(id: string): Promise<WorkflowKeys> {
     if (this.formatLevel !== 'recorded') await this.ensureFormat();
     return this.keys.forWorkflow(id);
-  }
-
-  /**
-   * REDIS_DURABILITY=replica: the script, then `WAIT 1 <timeout>` on the connection the script ran on (WAIT counts
-   * the replicas that have every write made on its own connection; on a fresh connection it would confirm nothing
-   * it had seen). WAIT is sent only after the script's reply: sending both at once is wrong, because after a
-   * failover the new master answers EVALSHA with NOSCRIPT and ioredis sends the EVAL behind the WAIT. A replay is
-   * confirmed too (confirmReplay): the planned-failover test lost "confirmed" writes until both were fixed. If the
-   * connection changed in between — a reconnect, or on a Cluster another node connection for the slot — the write
-   * is not confirmed. A write applied but not confirmed is `OutcomeUnknownError`, never a success; a refusal
-   * (conflict, not found) is reported as such.
-   */
-  private async writeConfirmed(name: ScriptName, id: string, keys: string[], args: (string | number)[]): Promise<unknown[]> {
-    this.assertReady(name);
-    const client = this.client;
-    const epoch = this.epoch;
-    const nodeBefore = isCluster(client) ? nodeOwning(client, keys[0] as string) : undefined;
-    let reply: unknown[];
-    try {
-      reply = (await runScript(client, name, keys, args)) as unknown[];
-    } catch (error) {
-      throw mapRedisError(error, name, true);
-    }
-    const status = Number(reply[0]);
-    if (status === ScriptStatus.Applied) await this.waitForReplica(id, name, keys[0] as string, epoch, nodeBefore);
-    if (status === ScriptStatus.Replayed) await this.confirmReplay(id, name);
-    return reply;
-  }
-
-  /**
-   * A replay wrote nothing now, and the write it replays may have gone on another connection or not be replicated
-   * yet: a write of the shard's scratch key on this connection first makes WAIT cover everything up to now.
-   */
-  private async confirmReplay(id: string, operation: string): Promise<void> {
-    const key = this.keys.replicaAck(id);
-    const epoch = this.epoch;
-    const nodeBefore = isCluster(this.client) ? nodeOwning(this.client, key) : undefined;
-    try {
-      await this.client.set(key, '1', 'PX', 60_000);
-    } catch (error) {
-      throw mapRedisError(error, operation, true);
-    }
-    await this.waitForReplica(id, operation, key, epoch, nodeBefore);
-  }
-
-  /** WAIT 1 on the connection that just wrote `key`, which must not have changed since `epoch` / `nodeBefore`. */
-  private async waitForReplica(id: string, operation: string, key: string, epoch: number, nodeBefore: Redis | undefined): Promise<void> {
-    const timeoutMs = this.options.replicaAckTimeoutMs ?? 250;
-    const client = this.client;
-    let replicas: number;
-    try {
-      if (isCluster(client)) {
-        const node = nodeOwning(client, key);
-        if (!node || node !== nodeBefore || node.status !== 'ready') throw new Error("the connection to the slot's node changed");
-        replicas = Number(await node.call('WAIT', 1, timeoutMs));
-      } else {
-        if (this.epoch !== epoch || client.status !== 'ready') throw new Error('the connection was re-established');
-        replicas = Number(await client.call('WAIT', 1, timeoutMs));
-      }
-    } catch (error) {
-      throw unconfirmedWrite(operation, id, timeoutMs, error);
-    }
-    if (!(replicas >= 1)) throw unconfirmedWrite(operation, id, timeoutMs, replicas);
   }
 
   /** The root's count of connection losses (views share its connection). */
@@ -665,27 +570,4 @@ export class RedisStorageBackend implements StorageBackend {
     });
   }
 
-  private async sweepQuietly(): Promise<void> {
-    try {
-      await this.sweepTick();
-    } catch (error) {
-      this.logger.warn(`sweep of expired index entries skipped: ${(error as Error).message}`);
-    }
-  }
-}
-
-/** The `{ 2, outcome, version, record or false, created[, produced] }` reply of a write that repeats an earlier one. */
-function replayFrom(id: string, reply: unknown[]): StoredReplay {
-  const record = reply[3];
-  const replay = replayOfRecord(id, String(reply[1]), reply[2], reply[4], typeof record === 'string' ? record : null);
-  const produced = typeof reply[5] === 'string' ? storedWorkflowFromRecord(id, reply[5]) : null;
-  return produced ? { ...replay, produced } : replay;
-}
-
-/** A remembered key's outcome, version and creation time against the record stored now. */
-function replayOfRecord(id: string, outcomeCode: string, version: unknown, created: unknown, record: string | null): StoredReplay {
-  const outcome = outcomeOf(outcomeCode);
-  const current = storedWorkflowFromRecord(id, record);
-  const now = current && record !== null ? { version: current.workflow.version, createdMs: createdMsOfRecord(record) } : null;
-  return { outcome, version: Number(version), current, changedSince: changedSince(outcome, Number(version), Number(created), now) };
 }
