@@ -6,6 +6,7 @@ import { AdminModule } from './admin/admin.module.js';
 import { EventsModule } from './events/events.module.js';
 import { validateEnvironment, type Environment } from './config/environment.js';
 import { HealthModule } from './health/health.module.js';
+import { LeasesModule } from './leases/leases.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { ProblemDetailsFilter } from './problem/problem-details.filter.js';
 import { WorkflowsModule } from './workflows/workflows.module.js';
@@ -20,6 +21,7 @@ import { WorkflowsModule } from './workflows/workflows.module.js';
       useFactory: (config: ConfigService<Environment, true>) => ({ options: config.get('workflowStore', { infer: true }) }),
     }),
     WorkflowsModule,
+    LeasesModule,
     EventsModule,
     HealthModule,
     MetricsModule,

@@ -76,4 +76,7 @@ export const listQuerySchema = z.strictObject({
   stalled: z.literal(true, { message: 'must be true (omit it for every workflow)' }).optional(),
   limit: z.number().int().min(1).max(MAX_LIST_LIMIT).optional(),
   cursor: z.string().max(1024).optional(),
+}).refine((query) => !(query.stalled && (query.type !== undefined || query.status !== undefined)), {
+  message: 'cannot be combined with type or status',
+  path: ['stalled'],
 });

@@ -29,3 +29,16 @@ export const READ_PROBLEMS: [number, string][] = [
   [429, 'rate-limited: more than RATE_LIMIT_PER_MINUTE requests a minute with this key'],
   [503, 'store-unavailable (the store cannot be reached) or shutting-down; Retry-After says when to retry'],
 ];
+
+/** The problems every authenticated write can answer, besides its own. */
+export const WRITE_PROBLEMS: [number, string][] = [
+  [401, 'unauthorized: missing, unknown or revoked API key'],
+  [403, 'forbidden: the key has no write role'],
+  [415, 'unsupported-media-type: a body that is not application/json'],
+  [429, 'rate-limited: more than RATE_LIMIT_PER_MINUTE requests a minute with this key'],
+  [
+    503,
+    'store-unavailable (nothing was written), outcome-unknown (the write may have been applied) or shutting-down; Retry-After says when to retry',
+  ],
+  [507, 'storage-full: the store is out of memory; nothing was written'],
+];

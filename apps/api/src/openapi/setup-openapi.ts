@@ -10,7 +10,8 @@ export function setupOpenApi(app: INestApplication): void {
     .setDescription(
       'Durable workflow state. ETag = version; If-Match for compare-and-set; Idempotency-Key makes writes safe to retry. ' +
         'Errors are application/problem+json (RFC 9457). GET /events and GET /workflows/{id}/events stream the change feed ' +
-        'as Server-Sent Events, resumable with Last-Event-ID.',
+        'as Server-Sent Events, resumable with Last-Event-ID. POST /workflows/{id}/lease takes a lease whose token, sent as ' +
+        'Lease-Token, every write of the workflow needs while it lives (fencing).',
     )
     .setVersion('1')
     .build();

@@ -14,6 +14,9 @@ export const PROBLEM_TYPES = {
   'method-not-allowed': { status: 405, title: 'Method not allowed' },
   'already-exists': { status: 409, title: 'The workflow already exists' },
   'version-conflict': { status: 409, title: 'The workflow was changed concurrently' },
+  // Always 409, also on a conditional write: the lease, not the client's precondition, refused it.
+  'lease-held': { status: 409, title: 'Another holder has the lease of the workflow' },
+  'lease-lost': { status: 409, title: 'The lease token is no longer current' },
   'precondition-failed': { status: 412, title: 'The precondition failed' },
   'payload-too-large': { status: 413, title: 'The body is too large' },
   'state-too-large': { status: 413, title: 'The state is too large' },

@@ -4,6 +4,8 @@ import {
   EventsDisabledError,
   IdempotencyKeyReusedError,
   InvalidInputError,
+  LeaseHeldError,
+  LeaseLostError,
   NotFoundError,
   StateTooLargeError,
   StorageFormatError,
@@ -46,6 +48,14 @@ export function toProblem(error: unknown, facts: RequestFacts): { body: ProblemB
   }
   // The store's message says what it found and what the operator has to do (set REDIS_SHARDS, run an upgrade).
   if (error instanceof StorageFormatError) return { body: problem('storage-format', error.message), internal: false };
+  // Before the precondition mappings: a lease refuses a write whatever If-Match said (the store checks it first).
+  if (error instanceof LeaseHeldError) {
+    return { body: problem('lease-held', error.message, { owner: error.owner, expiresAt: error.expiresAt }), internal: false };
+  }
+  if (error instanceof LeaseLostError) {
+    // Never the live lease's token: a client that "recovered" by writing with it would defeat the fencing.
+    return { body: problem('lease-lost', `lease token ${error.token} of workflow ${error.id} is no longer current: the lease expired, was released or taken over`), internal: false };
+  }
   if (error instanceof VersionConflictError) {
     const type = facts.conditional ? 'precondition-failed' : 'version-conflict';
     return { body: problem(type, error.message, { currentVersion: error.currentVersion }), internal: false };

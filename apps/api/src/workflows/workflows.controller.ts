@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, Req, Res } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
   DEFAULT_LIST_LIMIT,
@@ -25,6 +25,9 @@ import { listQueryFrom } from './list-query.js';
 import { requireMediaType } from './media-type.js';
 import { openApiSchemas } from '../openapi/openapi-schemas.js';
 import { ApiIdempotentWrite, DELETE_RESPONSE_HEADERS, WRITE_RESPONSE_HEADERS } from '../openapi/idempotent-write.js';
+import { ApiLeaseFenced } from '../openapi/lease-token.js';
+import { ApiProblems, READ_PROBLEMS } from '../openapi/problem-responses.js';
+import { leaseTokenFrom, refuseLeaseTokenOnCreate } from '../leases/lease-token-header.js';
 
 const JSON_TYPE = 'application/json';
 const MERGE_PATCH_TYPE = 'application/merge-patch+json';
@@ -57,6 +60,7 @@ export class WorkflowsController {
   })
   async create(@Body() body: unknown, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<Workflow> {
     requireMediaType(request, JSON_TYPE);
+    refuseLeaseTokenOnCreate(request.headers['lease-token']);
     const store = this.stores.of(request);
     const workflow = await store.create(body as CreateInput, { operationId: operationIdFrom(request.headers['idempotency-key']) });
     reply.header('location', locationOf(workflow));
@@ -64,8 +68,21 @@ export class WorkflowsController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'List workflows, filtered by type and/or status, one page at a time' })
+  @ApiOperation({ summary: 'List workflows, filtered by type and/or status, or the stalled ones, one page at a time' })
+  @ApiQuery({ name: 'type', required: false, description: 'Only workflows of this type', schema: { type: 'string' } })
+  @ApiQuery({ name: 'status', required: false, description: 'Only workflows with this status', schema: { type: 'string' } })
+  @ApiQuery({
+    name: 'stalled',
+    required: false,
+    description:
+      'true: only stalled workflows, whose lease expired without release and that nobody acquired or wrote since (found within ' +
+      'LEASE_SWEEP_INTERVAL_MS of the expiry). Only true is accepted; not with type or status (400)',
+    schema: { type: 'string', enum: ['true'] },
+  })
+  @ApiQuery({ name: 'limit', required: false, description: 'Page size, 1-1000 (100 by default)', schema: { type: 'integer', minimum: 1, maximum: 1000 } })
+  @ApiQuery({ name: 'cursor', required: false, description: 'The nextCursor of the previous page, with the same filter', schema: { type: 'string' } })
   @ApiResponse({ status: 200, schema: openApiSchemas.listPage })
+  @ApiProblems([400, 'invalid-input: an unknown or repeated parameter, a malformed filter, limit or cursor, stalled other than true or with type/status'], ...READ_PROBLEMS)
   async list(@Query() query: Record<string, unknown>, @Req() request: FastifyRequest): Promise<ListPage> {
     return this.stores.of(request).list({ limit: DEFAULT_LIST_LIMIT, ...listQueryFrom(query) });
   }
@@ -92,6 +109,7 @@ export class WorkflowsController {
   @ApiOperation({ summary: 'Replace the state: If-Match = compare-and-set, If-None-Match: * = create only, neither = upsert' })
   @ApiBody({ schema: openApiSchemas.saveInput })
   @ApiIdempotentWrite()
+  @ApiLeaseFenced()
   @ApiResponse({ status: 200, description: 'Replaced', schema: openApiSchemas.workflow, headers: WRITE_RESPONSE_HEADERS })
   @ApiResponse({
     status: 201,
@@ -108,9 +126,11 @@ export class WorkflowsController {
     requireMediaType(request, JSON_TYPE);
     const store = this.stores.of(request);
     const operationId = operationIdFrom(request.headers['idempotency-key']);
+    const leaseToken = leaseTokenFrom(request.headers['lease-token']);
     const ifMatch = parseEntityTags(request.headers['if-match'], 'If-Match');
     const ifNoneMatch = parseEntityTags(request.headers['if-none-match'], 'If-None-Match');
     if (ifNoneMatch?.any) {
+      refuseLeaseTokenOnCreate(request.headers['lease-token']);
       const input = (body ?? {}) as SaveInput;
       const created = await store.create({ type: 'default', ...input, id } as CreateInput, { operationId });
       reply.status(201).header('location', locationOf(created));
@@ -119,7 +139,7 @@ export class WorkflowsController {
     if (ifNoneMatch) await refuseIfNoneMatch(store, id, ifNoneMatch);
     const expectedVersion = await this.expectedVersionFor(store, id, ifMatch);
     // Answered with the state JSON just stored, not parsed back and re-encoded (see GET).
-    const stored = await store.saveJson(id, body as SaveInput, { expectedVersion, operationId });
+    const stored = await store.saveJson(id, body as SaveInput, { expectedVersion, operationId, leaseToken });
     const replay = replayOf(stored);
     if (replay) answerReplay(reply, replay, locationOf(stored.workflow), await currentVersionAfter(store, id, replay, stored.workflow.version));
     else {
@@ -134,6 +154,7 @@ export class WorkflowsController {
   @ApiOperation({ summary: 'Apply a JSON Merge Patch (application/merge-patch+json) atomically' })
   @ApiBody({ schema: openApiSchemas.patch })
   @ApiIdempotentWrite()
+  @ApiLeaseFenced()
   @ApiResponse({ status: 200, schema: openApiSchemas.workflow, headers: WRITE_RESPONSE_HEADERS })
   async patch(
     @Param('id') id: string,
@@ -145,24 +166,28 @@ export class WorkflowsController {
       throw new ProblemException('unsupported-media-type', `PATCH takes ${MERGE_PATCH_TYPE}`);
     }
     requireMediaType(request, MERGE_PATCH_TYPE);
+    const leaseToken = leaseTokenFrom(request.headers['lease-token']);
     const store = this.stores.of(request);
     const expectedVersion = await this.expectedVersionFor(store, id, parseEntityTags(request.headers['if-match'], 'If-Match'), true);
     const workflow = await store.update(id, body as WorkflowPatch, {
       expectedVersion,
       operationId: operationIdFrom(request.headers['idempotency-key']),
+      leaseToken,
     });
     return represent(store, reply, workflow);
   }
 
   @Delete(':id')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Delete a workflow (If-Match supported)' })
+  @ApiOperation({ summary: 'Delete a workflow (If-Match supported); its lease goes with it' })
   @ApiIdempotentWrite()
+  @ApiLeaseFenced()
   @ApiResponse({ status: 204, description: 'Deleted, or a replay of the delete', headers: DELETE_RESPONSE_HEADERS })
   async remove(@Param('id') id: string, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
+    const leaseToken = leaseTokenFrom(request.headers['lease-token']);
     const store = this.stores.of(request);
     const expectedVersion = await this.expectedVersionFor(store, id, parseEntityTags(request.headers['if-match'], 'If-Match'), true);
-    const deleted = await store.delete(id, { expectedVersion, operationId: operationIdFrom(request.headers['idempotency-key']) });
+    const deleted = await store.delete(id, { expectedVersion, operationId: operationIdFrom(request.headers['idempotency-key']), leaseToken });
     const replay = replayOf(deleted);
     if (!replay) return;
     // Written again since the delete: a workflow exists under the id now; the header says at which version.
@@ -174,6 +199,7 @@ export class WorkflowsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Restart the TTL without changing state or version; body { ttlSeconds? } is optional' })
   @ApiIdempotentWrite()
+  @ApiLeaseFenced()
   @ApiResponse({ status: 200, schema: openApiSchemas.workflow, headers: WRITE_RESPONSE_HEADERS })
   async touch(
     @Param('id') id: string,
@@ -187,8 +213,9 @@ export class WorkflowsController {
     if (notAnObject || Object.keys(rest).length > 0) {
       throw new ProblemException('invalid-input', 'touch takes an optional JSON object { "ttlSeconds": n } and nothing else');
     }
+    const leaseToken = leaseTokenFrom(request.headers['lease-token']);
     const store = this.stores.of(request);
-    const workflow = await store.touch(id, { ttlSeconds, operationId: operationIdFrom(request.headers['idempotency-key']) });
+    const workflow = await store.touch(id, { ttlSeconds, operationId: operationIdFrom(request.headers['idempotency-key']), leaseToken });
     return represent(store, reply, workflow);
   }
 

@@ -8,7 +8,10 @@ export class LeaseLostError extends WorkflowStoreError {
   constructor(
     readonly id: string,
     readonly token: number,
-    /** The last token issued for the workflow (0 when it has none). */
+    /**
+     * The last token issued for the workflow (0 when it has none), for diagnostics only: writing with it would defeat
+     * the fencing (the HTTP API never tells it).
+     */
     readonly latestToken: number,
   ) {
     super('lease-lost', `lease token ${token} of workflow ${id} is no longer current (latest ${latestToken}): the lease expired, was released or taken over`);
