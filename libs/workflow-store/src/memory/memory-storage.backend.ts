@@ -4,8 +4,7 @@ import { NotFoundError } from '../errors/not-found.error.js';
 import { StoreUnavailableError } from '../errors/store-unavailable.error.js';
 import { VersionConflictError } from '../errors/version-conflict.error.js';
 import type { LimitsOptions, WorkflowStoreOptions } from '../config/workflow-store.options.js';
-import { IdempotencyKeyReusedError } from '../errors/idempotency-key-reused.error.js';
-import { changedSince, outcomeOf, type Idempotency, type OutcomeCode } from '../shared/idempotency.js';
+import type { Idempotency } from '../shared/idempotency.js';
 import { indexKey, kindOf, type ListRange } from '../shared/list-order.js';
 import type {
   DeleteReply,
@@ -26,6 +25,7 @@ import { EventsDisabledError } from '../errors/events-disabled.error.js';
 import { DEFAULT_TENANT } from '../workflow.schema.js';
 import { MemoryEventLog } from './memory-event-log.js';
 import { MemoryLeases } from './memory-leases.js';
+import { MemoryIdempotency } from './memory-idempotency.js';
 import { metaOf } from './memory-history.js';
 import type { StoreLogger } from '../shared/store-logger.js';
 import { DEFAULT_STATUS, DEFAULT_TYPE } from '../workflow.schema.js';
@@ -40,15 +40,6 @@ interface Entry {
   history: Workflow[];
 }
 
-/** A remembered idempotency key, as the Redis scripts keep it: fingerprint, outcome, the workflow it left, until when. */
-interface RememberedKey {
-  fingerprint: string;
-  outcome: OutcomeCode;
-  version: number;
-  createdMs: number;
-  untilMs: number;
-}
-
 /**
  * In-process backend on node-cache, with the same versions, TTL semantics and errors as Redis. Values are copied
  * in (parsed from the JSON the core produced) and out (`structuredClone`), so callers never share stored objects.
@@ -57,11 +48,8 @@ interface RememberedKey {
 export class MemoryStorageBackend implements StorageBackend {
   // useClones off: node-cache's clone is slow and we copy ourselves, exactly once each way.
   private readonly records = new NodeCache({ useClones: false, stdTTL: 0, checkperiod: 60 });
-  /**
-   * Remembered idempotency keys by `id NUL key`, each for the window or until its workflow expires, whichever is
-   * first (exactly the Redis scripts' rule); a delete's key outlives the workflow until it would have expired.
-   */
-  private readonly keys = new NodeCache({ useClones: false, stdTTL: 0, checkperiod: 60 });
+  /** Remembered idempotency keys (see memory-idempotency.ts). */
+  private readonly keys: MemoryIdempotency;
   readonly shards = 1;
   private closed = false;
   /** A store whose snapshot could not be loaded must never write over that file at close. */
@@ -82,6 +70,7 @@ export class MemoryStorageBackend implements StorageBackend {
     private readonly root?: MemoryStorageBackend,
     tenant: string = DEFAULT_TENANT,
   ) {
+    this.keys = new MemoryIdempotency(limits.idempotencyTtlSeconds * 1000);
     this.events = new MemoryEventLog(tenant, { retentionMs: limits.eventsRetentionSeconds * 1000, maxEvents: limits.eventsMaxPerShard });
     // node-cache found an entry expired on its own check: the store observed the expiry.
     this.records.on('expired', (id: string, entry: Entry) => {
@@ -121,7 +110,7 @@ export class MemoryStorageBackend implements StorageBackend {
 
   async create(record: NewRecord, idempotency: Idempotency | undefined): Promise<WriteReply> {
     this.assertOpen();
-    const replay = this.replayOf(record.id, idempotency);
+    const replay = this.keys.replayOf(record.id, idempotency, this.entry(record.id));
     if (replay) return { kind: 'replayed', replay };
     const existing = this.entry(record.id);
     if (existing) throw new AlreadyExistsError(record.id, existing.workflow.version);
@@ -132,7 +121,7 @@ export class MemoryStorageBackend implements StorageBackend {
 
   async save(write: RecordWrite, expectedVersion: number | undefined, idempotency: Idempotency | undefined, leaseToken: number | undefined): Promise<WriteReply> {
     this.assertOpen();
-    const replay = this.replayOf(write.id, idempotency);
+    const replay = this.keys.replayOf(write.id, idempotency, this.entry(write.id));
     if (replay) return { kind: 'replayed', replay };
     const existingEntry = this.entry(write.id);
     this.leases.fence(write.id, leaseToken);
@@ -180,13 +169,13 @@ export class MemoryStorageBackend implements StorageBackend {
 
   async getForWrite(id: string, idempotency: Idempotency | undefined): Promise<{ workflow: Workflow | null; replay?: StoredReplay }> {
     this.assertOpen();
-    const replay = this.replayOf(id, idempotency);
+    const replay = this.keys.replayOf(id, idempotency, this.entry(id));
     return { workflow: await this.get(id), ...(replay ? { replay } : {}) };
   }
 
   async delete(id: string, expectedVersion: number | undefined, idempotency: Idempotency | undefined, leaseToken: number | undefined): Promise<DeleteReply> {
     this.assertOpen();
-    const replay = this.replayOf(id, idempotency);
+    const replay = this.keys.replayOf(id, idempotency, this.entry(id));
     if (replay) return { kind: 'replayed', replay };
     const entry = this.entry(id);
     if (!entry) throw new NotFoundError(id);
@@ -195,14 +184,14 @@ export class MemoryStorageBackend implements StorageBackend {
     if (expectedVersion !== undefined && version !== expectedVersion) throw new VersionConflictError(id, expectedVersion, version);
     this.records.del(id);
     this.leases.drop(id);
-    this.remember(id, idempotency, 'D', entry.workflow, entry.expiresAtMs);
+    this.keys.remember(id, idempotency, 'D', entry.workflow, entry.expiresAtMs);
     this.events.append('deleted', entry.workflow);
     return { kind: 'deleted', version };
   }
 
   async touch(id: string, ttlSeconds: number | undefined, idempotency: Idempotency | undefined, leaseToken: number | undefined): Promise<WriteReply> {
     this.assertOpen();
-    const replay = this.replayOf(id, idempotency);
+    const replay = this.keys.replayOf(id, idempotency, this.entry(id));
     if (replay) return { kind: 'replayed', replay };
     const entry = this.entry(id);
     if (!entry) throw new NotFoundError(id);
@@ -212,7 +201,7 @@ export class MemoryStorageBackend implements StorageBackend {
     const workflow = { ...entry.workflow, ttlSeconds: ttl, expiresAt: new Date(expiresAtMs).toISOString() };
     this.put(workflow, expiresAtMs, entry.history);
     this.leases.afterWrite(id);
-    this.remember(id, idempotency, 'T', workflow, expiresAtMs);
+    this.keys.remember(id, idempotency, 'T', workflow, expiresAtMs);
     this.events.append('touched', workflow);
     return { kind: 'applied', workflow: structuredClone(workflow) };
   }
@@ -388,7 +377,7 @@ export class MemoryStorageBackend implements StorageBackend {
     // A created workflow starts without the lease of an earlier life of its id; a written one is no longer stalled.
     if (workflow.version === 1) this.leases.drop(workflow.id);
     else this.leases.afterWrite(workflow.id);
-    this.remember(workflow.id, idempotency, workflow.version === 1 ? 'C' : 'W', workflow, expiresAtMs);
+    this.keys.remember(workflow.id, idempotency, workflow.version === 1 ? 'C' : 'W', workflow, expiresAtMs);
     this.events.append(workflow.version === 1 ? 'created' : 'updated', workflow);
     return { kind: 'applied', workflow: structuredClone(workflow) };
   }
@@ -408,44 +397,6 @@ export class MemoryStorageBackend implements StorageBackend {
       return undefined;
     }
     return entry;
-  }
-
-  /** The earlier write with this key, when the request is the same; `IdempotencyKeyReusedError` when it is not. */
-  private replayOf(id: string, idempotency: Idempotency | undefined): StoredReplay | undefined {
-    if (!idempotency) return undefined;
-    const remembered = this.keys.get<RememberedKey>(`${id}\u0000${idempotency.key}`);
-    if (!remembered || remembered.untilMs <= Date.now()) return undefined;
-    if (remembered.fingerprint !== idempotency.fingerprint) throw new IdempotencyKeyReusedError(id, idempotency.key);
-    const current = this.entry(id);
-    let stored: StoredReplay['current'] = null;
-    if (current) {
-      const { state, ...workflow } = current.workflow;
-      stored = { workflow, stateJson: JSON.stringify(state) };
-    }
-    const outcome = outcomeOf(remembered.outcome);
-    const now = current ? { version: current.workflow.version, createdMs: Date.parse(current.workflow.createdAt) } : null;
-    const replay = { outcome, version: remembered.version, current: stored, changedSince: changedSince(outcome, remembered.version, remembered.createdMs, now) };
-    // Like the Redis scripts: the workflow as the write left it, while the history holds that version of this life.
-    const produced = outcome === 'deleted' ? undefined : current?.history.find((kept) => kept.version === remembered.version);
-    if (!produced || Date.parse(produced.createdAt) !== remembered.createdMs) return replay;
-    const { state, ...meta } = produced;
-    return { ...replay, produced: { workflow: meta, stateJson: JSON.stringify(state) } };
-  }
-
-  /** `left`: the workflow the write left (for a delete: the one it deleted). */
-  private remember(id: string, idempotency: Idempotency | undefined, outcome: OutcomeCode, left: Workflow, lifeEndMs: number): void {
-    if (!idempotency) return;
-    const now = Date.now();
-    const untilMs = Math.min(now + this.limits.idempotencyTtlSeconds * 1000, lifeEndMs);
-    if (untilMs <= now) return;
-    const remembered: RememberedKey = {
-      fingerprint: idempotency.fingerprint,
-      outcome,
-      version: left.version,
-      createdMs: Date.parse(left.createdAt),
-      untilMs,
-    };
-    this.keys.set(`${id}\u0000${idempotency.key}`, remembered, (untilMs - now) / 1000);
   }
 
   private assertOpen(): void {
