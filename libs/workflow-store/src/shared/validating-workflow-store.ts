@@ -45,7 +45,6 @@ import { VersionNotKeptError } from '../errors/version-not-kept.error.js';
 import { positionOfAfter, versionOf, watchFilterOf } from './feed-input.js';
 import { acquireLeaseSchema, checkLeaseTtl } from './lease-input.js';
 import { historyOf } from './history-of.js';
-import { InvalidInputError } from '../errors/invalid-input.error.js';
 import { fingerprintOf, idempotencyOf, idFromIdempotencyKey, markReplay, type Idempotency } from './idempotency.js';
 import { decodeCursor, encodeCursor } from './list-cursor.js';
 import { rangeOf, type ListPosition } from './list-order.js';
@@ -54,15 +53,13 @@ import { serializeState } from './state-json.js';
 import type { StorageBackend, StoredReplay, WriteReply } from './storage-backend.js';
 import { checkTtl } from './ttl-policy.js';
 import { validate } from './validate.js';
-import { restoreRecordSchema } from './restore-record.schema.js';
+import { keptRecordsOf, restorableRecord } from './restore-input.js';
 
 const DEFAULT_MUTATE_ATTEMPTS = 10;
 /** An unconditional patch retries this often when other writers keep winning the race. */
 const PATCH_ATTEMPTS = 25;
 /** Rounds of index reads one `list` call may make to fill a page past entries of expired workflows. */
 const LIST_ROUNDS = 4;
-/** Clock difference tolerated between the exporting machine and this one when bounding a restored expiresAt. */
-const RESTORE_CLOCK_SLACK_MS = 60_000;
 
 // Derived schemas are built once: zod compiles a schema on its first parse, so a `.pick()` per call would
 // rebuild and recompile it on every write (it was a fifth of the CPU of a 1 KB save).
@@ -226,33 +223,13 @@ export class ValidatingWorkflowStore extends WorkflowStore {
   }
 
   async restore(record: Workflow): Promise<RestoreOutcome> {
-    const data = this.restorable(record, 'record');
+    const data = restorableRecord(record, 'record', this.limits);
     return this.backend.restore(data, serializeState(data.state, this.limits.maxStateBytes));
   }
 
   async restoreWithHistory(entry: WorkflowWithHistory): Promise<RestoreOutcome> {
-    const data = this.restorable(entry.workflow, 'workflow');
-    const history = (Array.isArray(entry.history) ? entry.history : []).map((kept, index) => {
-      const earlier = validate(restoreRecordSchema, kept, `history.${index}`) as Workflow;
-      if (earlier.id !== data.id || earlier.version >= data.version) {
-        throw new InvalidInputError([{ path: `history.${index}`, message: `must be an earlier version of ${data.id} (below ${data.version})` }]);
-      }
-      return { workflow: earlier, stateJson: serializeState(earlier.state, this.limits.maxStateBytes) };
-    });
-    return this.backend.restore(data, serializeState(data.state, this.limits.maxStateBytes), history);
-  }
-
-  /** A record `restore` may write: valid, and not living longer than any workflow could (its index keys would too). */
-  private restorable(record: Workflow, path: string): Workflow {
-    const data = validate(restoreRecordSchema, record, path) as Workflow;
-    checkTtl(data.ttlSeconds, this.limits, 'ttlSeconds');
-    const latest = Date.now() + this.limits.maxTtlSeconds * 1000 + RESTORE_CLOCK_SLACK_MS;
-    if (Date.parse(data.expiresAt) > latest) {
-      throw new InvalidInputError([
-        { path: 'expiresAt', message: `must be at most WORKFLOW_MAX_TTL (${this.limits.maxTtlSeconds} s) from now` },
-      ]);
-    }
-    return data;
+    const data = restorableRecord(entry.workflow, 'workflow', this.limits);
+    return this.backend.restore(data, serializeState(data.state, this.limits.maxStateBytes), keptRecordsOf(entry, data, this.limits));
   }
 
   async history(id: string): Promise<WorkflowHistory | null> {
