@@ -19,6 +19,8 @@ interface LeaseRecord {
  */
 export class MemoryLeases {
   private readonly leases = new Map<string, LeaseRecord>();
+  /** The highest token issued in this tenant (the Redis scripts keep one per shard): never issued twice. */
+  private lastToken = 0;
 
   /** The lease, when it is live (held and not expired). */
   private live(lease: LeaseRecord | undefined, now: number): LeaseRecord | undefined {
@@ -46,7 +48,8 @@ export class MemoryLeases {
     const lease = this.leases.get(id);
     const live = this.live(lease, now);
     if (live) throw new LeaseHeldError(id, live.owner, new Date(live.expiresMs).toISOString());
-    const acquired: LeaseRecord = { token: Math.max((lease?.token ?? 0) + 1, now * 1000), owner, expiresMs: now + ttlMs, state: 'H' };
+    this.lastToken = Math.max((lease?.token ?? 0) + 1, this.lastToken + 1, now * 1000);
+    const acquired: LeaseRecord = { token: this.lastToken, owner, expiresMs: now + ttlMs, state: 'H' };
     this.leases.set(id, acquired);
     return leaseOf(id, acquired);
   }

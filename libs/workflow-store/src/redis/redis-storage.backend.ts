@@ -378,13 +378,13 @@ export class RedisStorageBackend implements StorageBackend {
     return this.purgeSweep.tick();
   }
 
-  /** Marks the expired leases of one shard of this tenant (see expire-leases-6.lua); returns how many. */
+  /** Marks the expired leases of one shard of this tenant (see expire-leases-7.lua); returns how many. */
   async expireLeases(shard: number): Promise<number> {
     const keys = this.keys.shard(shard);
     return Number(
       await this.run(
         'expireLeases',
-        [keys.leaseExpiry, keys.leases, keys.index, keys.labels, keys.events, keys.notice],
+        [keys.leaseExpiry, keys.leases, keys.index, keys.expiry, keys.labels, keys.events, keys.notice],
         [PURGE_PER_SWEEP, ...this.feedArgs],
         'lease sweep',
         true,

@@ -1,6 +1,7 @@
 import { v7 as uuidv7 } from 'uuid';
 import { NotFoundError } from '../errors/not-found.error.js';
 import { VersionConflictError } from '../errors/version-conflict.error.js';
+import { WorkflowStoreError } from '../errors/workflow-store.error.js';
 import type { LimitsOptions } from '../config/workflow-store.options.js';
 import { WorkflowStore } from '../workflow-store.js';
 import { withState, type StoredWorkflowBytes, type StoredWorkflowJson } from '../workflow-json.js';
@@ -305,9 +306,7 @@ export class ValidatingWorkflowStore extends WorkflowStore {
       const { workflow, replay } = await this.backend.getForWrite(id, idempotency);
       if (replay) return this.settle(id, { kind: 'replayed', replay });
       if (!workflow) throw new NotFoundError(id);
-      if (expectedVersion !== undefined && workflow.version !== expectedVersion) {
-        throw new VersionConflictError(id, expectedVersion, workflow.version);
-      }
+      if (expectedVersion !== undefined && workflow.version !== expectedVersion) await this.refuseStale(id, expectedVersion, leaseToken);
       const fields = await next(workflow);
       const write = {
         id,
@@ -326,6 +325,21 @@ export class ValidatingWorkflowStore extends WorkflowStore {
       }
     }
     throw new VersionConflictError(id, lastSeen - 1, lastSeen);
+  }
+
+  /**
+   * A read-modify-write found a stale `expectedVersion`. The scripts check the lease before the version, so the
+   * refusal must be the lease's when there is one: a save that can never apply (no workflow is at version 0) lets the
+   * backend say which comes first. Always throws.
+   */
+  private async refuseStale(id: string, expectedVersion: number, leaseToken: number | undefined): Promise<never> {
+    try {
+      await this.backend.save({ id, type: undefined, status: undefined, stateJson: '{}', ttlSeconds: undefined }, 0, undefined, leaseToken);
+    } catch (error) {
+      if (!(error instanceof VersionConflictError)) throw error;
+      throw new VersionConflictError(id, expectedVersion, error.currentVersion);
+    }
+    throw new WorkflowStoreError('internal', `a save of ${id} at version 0 was applied`);
   }
 
   /**

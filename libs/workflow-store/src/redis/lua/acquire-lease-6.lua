@@ -1,8 +1,8 @@
 #!lua
 --[[
   Acquires the workflow's lease for an owner, unless another lease is live; the token is above every token issued
-  for this workflow before (the last one + 1, and at least the time in ms x 1000, so it also grows across a lost
-  lease record: a failover, a delete and re-create). Records the lease-acquired event. A stalled workflow is
+  in the shard before (the shard keeps its highest), and at least the time in ms x 1000, so it also grows across
+  lost lease records (a failover, the shard's lease hash expiring after a long idle time). Records the lease-acquired event. A stalled workflow is
   stalled no more.
   KEYS[1] rec  KEYS[2] idx  KEYS[3] ev  KEYS[4] nt  KEYS[5] own  KEYS[6] lsz   (see includes/common.lua)
   ARGV[1] id  ARGV[2] owner  ARGV[3] ttl ms  ARGV[4] events retention ms (0 = no events)  ARGV[5] events kept per shard
@@ -18,7 +18,7 @@ if not header then return { -3 } end
 local lease = readLease(KEYS[5], ARGV[1])
 if leaseIsLive(lease, now) then return { -7, lease.owner, lease.expires } end
 
-local token = math.max(lease and lease.token + 1 or 0, now * 1000)
+local token = nextToken(KEYS[5], lease, now)
 local acquired = { token = token, owner = ARGV[2], expires = now + tonumber(ARGV[3]), state = 'H' }
 writeLease(KEYS[5], ARGV[1], acquired)
 redis.call('ZADD', KEYS[6], acquired.expires, ARGV[1])

@@ -189,6 +189,18 @@ local function readLease(ownKey, id)
   return { token = tonumber(token), owner = owner, expires = tonumber(expires), state = state }
 end
 
+-- The field of the shard's lease hash holding the highest token ever issued in the shard ("" is no workflow id), so a
+-- token is never issued twice even when a workflow's own lease record went with it (delete, expiry, re-create).
+local LAST_TOKEN_FIELD = ''
+
+-- The next token for a workflow: above its own last one and the shard's, and at least the time in ms x 1000.
+local function nextToken(ownKey, lease, now)
+  local shardLast = tonumber(redis.call('HGET', ownKey, LAST_TOKEN_FIELD) or 0)
+  local token = math.max(lease and lease.token + 1 or 0, shardLast + 1, now * 1000)
+  redis.call('HSET', ownKey, LAST_TOKEN_FIELD, string.format('%d', token))
+  return token
+end
+
 local function writeLease(ownKey, id, lease)
   redis.call('HSET', ownKey, id,
     string.format('%d', lease.token) .. '|' .. lease.owner .. '|' .. string.format('%d', lease.expires) .. '|' .. lease.state)
@@ -234,13 +246,15 @@ end
 
 -- Marks leases that expired without release (up to `limit`): the workflow is stalled (index entry "z\0id"), and a
 -- lease-expired event says so. Returns how many.
-local function expireLeases(leasesKey, ownKey, idxKey, lblKey, evKey, ntKey, feed, now, limit)
+local function expireLeases(leasesKey, ownKey, idxKey, expKey, lblKey, evKey, ntKey, feed, now, limit)
   local expired = redis.call('ZRANGE', leasesKey, '-inf', now, 'BYSCORE', 'LIMIT', 0, limit)
   for _, id in ipairs(expired) do
     redis.call('ZREM', leasesKey, id)
     local lease = readLease(ownKey, id)
     local labels = redis.call('HGET', lblKey, id)
-    if lease and lease.state == 'H' and lease.expires <= now and labels then
+    -- Only a live workflow stalls: one that expired (not swept yet) ends with its own expiry event instead.
+    local life = tonumber(redis.call('ZSCORE', expKey, id) or 0)
+    if lease and lease.state == 'H' and lease.expires <= now and labels and life > now then
       lease.state = 'X'
       writeLease(ownKey, id, lease)
       redis.call('ZADD', idxKey, 0, 'z' .. SEP .. id)
