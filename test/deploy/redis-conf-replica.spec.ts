@@ -29,10 +29,13 @@ import { REPO_REDIS_CONF, SERVICE_USER, startProductionRedis, type ProductionRed
 const REPLICATION_USER = 'replicator';
 /** What the ACL of `wfstore` gained for storage format v2 and REDIS_DURABILITY=replica. */
 const ADDED_FOR_V2 = ['+wait', '+hgetall', '+hsetnx'];
-/** What it gained for the change feed and the history (inside the scripts, and the feed reader). */
-const ADDED_FOR_FEED = ['+hkeys', '+hlen', '+xadd', '+xtrim', '+xrange', '+xinfo|stream', '+spublish', '+ssubscribe', '+sunsubscribe'];
+/**
+ * What it gained for the change feed, the history and leases (inside the scripts, and the feed reader); zscore: a
+ * new life of an id first records the expiry of the previous one, if the sweep has not yet.
+ */
+const ADDED_FOR_FEED = ['+hkeys', '+hlen', '+xadd', '+xtrim', '+xrange', '+xinfo|stream', '+spublish', '+ssubscribe', '+sunsubscribe', '+zscore'];
 /** Commands those rules allow, as commandName() names them. */
-const FEED_COMMANDS = ['hkeys', 'hlen', 'spublish', 'ssubscribe', 'xadd', 'xinfo', 'xrange', 'xtrim'];
+const FEED_COMMANDS = ['hkeys', 'hlen', 'spublish', 'ssubscribe', 'xadd', 'xinfo', 'xrange', 'xtrim', 'zscore'];
 
 /** One command as MONITOR reported it: where from (`127.0.0.1:<port>`, or `lua` inside a script) and its arguments. */
 interface Monitored {
@@ -281,6 +284,14 @@ describe('REDIS_DURABILITY=replica with the shipped redis.conf (master + replica
     const tenant = store.forTenant('acme'); // a tenant's first use writes its format record
     const t = await tenant.create({ type, state: { tenant: true } });
     expect(await store.get(a.id)).toMatchObject({ version: 4, status: 'review', state: { n: 2, m: 3, mutated: true } });
+    // A lease's whole cycle (its own type, so the watch below does not see it): acquire, a fenced write, renew,
+    // release, and the lease sweep of its shard.
+    const leased = await store.create({ id: randomId('l'), type: `${type}-lease`, state: {} });
+    const lease = await store.acquireLease(leased.id, { owner: 'deploy-test', ttlMs: 60_000 });
+    expect((await store.update(leased.id, { state: { fenced: true } }, { leaseToken: lease.token })).version).toBe(2);
+    await store.renewLease(leased.id, lease.token, 60_000);
+    await store.releaseLease(leased.id, lease.token);
+    await backend.expireLeases(layoutOf('wfs').shardOf(leased.id));
     await backend.purgeExpired();
     await store.ping();
 
@@ -346,7 +357,7 @@ describe('REDIS_DURABILITY=replica with the shipped redis.conf (master + replica
     expect(await adm().call('ACL', 'LOG')).toEqual([]); // nothing was refused while it ran, inside scripts either
     // The run did exercise what the v2 additions are for.
     expect(names).toEqual(expect.arrayContaining(['wait', 'hgetall', 'hsetnx', 'hget', 'exists', 'set', 'evalsha', 'time', 'zcount', 'zrangebylex', 'get', 'info', 'ping', ...FEED_COMMANDS]));
-    expect(byScripts).toEqual(expect.arrayContaining(['xadd', 'xtrim', 'spublish', 'hkeys', 'hlen']));
+    expect(byScripts).toEqual(expect.arrayContaining(['xadd', 'xtrim', 'spublish', 'hkeys', 'hlen', 'zscore']));
     // The watch closed only lingers (its SUNSUBSCRIBE comes a minute later): checked on its own.
     expect(await dryRun(SERVICE_USER, ['SUNSUBSCRIBE', layoutOf('wfs').shard(0).notice])).toBe('OK');
 

@@ -16,8 +16,8 @@ import { quietLogger } from '../support/quiet-logger.js';
 import { randomId } from '../support/random-ids.js';
 import { PASSWORD_PLACEHOLDER, REPO_REDIS_CONF, SERVICE_USER, startProductionRedis, type ProductionRedis } from '../support/repo-redis-conf.js';
 
-/** What the service user gained for the change feed and the history (scripts, feed reader). */
-const FEED_RULES = ['+xadd', '+xtrim', '+xrange', '+xinfo|stream', '+spublish', '+ssubscribe', '+sunsubscribe', '+hkeys', '+hlen'];
+/** What the service user gained for the change feed, the history and leases (scripts, feed reader). */
+const FEED_RULES = ['+xadd', '+xtrim', '+xrange', '+xinfo|stream', '+spublish', '+ssubscribe', '+sunsubscribe', '+hkeys', '+hlen', '+zscore'];
 
 /** Directives of a redis.conf: first word → the rest of each non-comment line (repeated directives kept in order). */
 function directives(text: string): Map<string, string[]> {

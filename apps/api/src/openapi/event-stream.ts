@@ -8,7 +8,7 @@ const FRAMES =
   'A text/event-stream (Server-Sent Events), written as the events happen, never buffered. It opens with ' +
   `\`retry: ${SSE_RETRY_MS}\` (the reconnection delay), then one frame per event:\n\n` +
   '```\nid: <eventId>\nevent: workflow\ndata: <the event as JSON, one line>\n\n```\n' +
-  'A frame `event: reset` with `data: {"reason":"trimmed"|"unknown"|"overflow"}` and no id says events before it ' +
+  'A frame `event: reset` with `data: {"reason":"trimmed"|"unknown"|"overflow"|"gap"}` and no id says events before it ' +
   'could not be delivered (the resume point is older than EVENTS_RETENTION_SECONDS or the EVENTS_MAX_PER_SHARD cap ' +
   'kept; the id is not from this store; the client fell more than 10 000 events behind): reload the state you ' +
   'follow; live events continue after it. Comment lines `: hb` (no id) come every SSE_HEARTBEAT_MS (15 s by ' +

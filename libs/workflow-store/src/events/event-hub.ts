@@ -38,6 +38,8 @@ export class EventHub {
   constructor(
     private readonly source: FeedSource,
     private readonly options: EventHubOptions,
+    /** Told of events that arrived late (see `deliver`), to log them. */
+    private readonly onGap?: (late: PositionedEvent[]) => void,
   ) {}
 
   /** Watches currently served. */
@@ -97,7 +99,16 @@ export class EventHub {
     this.recent.length = 0;
   }
 
-  private deliver(events: PositionedEvent[]): void {
+  private deliver(arrived: PositionedEvent[]): void {
+    // An event at or before what was already passed on came late (a Cluster slot moved while it was written, a clock
+    // stepped back across a failover): the watches cannot get it in order any more, so they are told to reload.
+    const delivered = this.delivered;
+    const late = delivered ? arrived.filter((entry) => comparePositions(entry.position, delivered) <= 0) : [];
+    const events = late.length > 0 ? arrived.filter((entry) => !late.includes(entry)) : arrived;
+    if (late.length > 0) {
+      this.onGap?.(late);
+      for (const watch of this.watches) watch.reset('gap');
+    }
     if (events.length === 0) return;
     this.recentFrom ??= events[0]?.position;
     this.delivered = (events[events.length - 1] as PositionedEvent).position;

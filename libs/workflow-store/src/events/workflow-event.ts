@@ -56,9 +56,10 @@ export interface WatchOptions {
  * Why a watch could not resume where it was asked to, or could not keep up: the caller should reload the state it
  * follows. `trimmed`: the resume point is older than what the feed still holds (retention or size cap);
  * `unknown`: the event id is from the future of this store (another store, a flushed Redis); `overflow`: the
- * consumer fell more than its buffer behind the writers.
+ * consumer fell more than its buffer behind the writers; `gap`: the feed found an event it had already passed (a
+ * Redis Cluster slot moved while it was written, a clock stepped back across a failover).
  */
-export type WatchResetReason = 'trimmed' | 'unknown' | 'overflow';
+export type WatchResetReason = 'trimmed' | 'unknown' | 'overflow' | 'gap';
 
 /** What a watch yields: an event, or a reset (the events before it cannot be delivered; live events follow). */
 export type WatchMessage = { kind: 'event'; event: WorkflowEvent } | { kind: 'reset'; reason: WatchResetReason };

@@ -333,6 +333,7 @@ export class RedisStorageBackend implements StorageBackend {
           logger: this.logger,
         }),
         { ...DEFAULT_HUB_OPTIONS, retentionMs: this.limits.eventsRetentionSeconds * 1000 },
+        (late) => this.logger.warn(`change feed: ${late.length} event(s) arrived after later ones were delivered (first ${late[0]?.event.eventId}); watches were reset`),
       );
     }
     try {

@@ -9,6 +9,8 @@ import { isCluster, type StoreRedisClient } from '../redis-client.types.js';
 const SINGLE_NODE = 'master';
 /** Channels per SSUBSCRIBE command. */
 const SUBSCRIBE_BATCH = 1000;
+/** SSUBSCRIBE commands sent before waiting for their replies. */
+const COMMANDS_IN_FLIGHT = 256;
 
 /** What a feed source hears from the hub: a shard's channel rang, or a node's notices may have been lost. */
 export interface NoticeListener {
@@ -102,6 +104,7 @@ export class NoticeHub {
   }
 
   private async subscriber(node: string): Promise<Redis> {
+    if (this.closed) throw new Error('the store is closed');
     let subscriber = this.subscribers.get(node);
     if (!subscriber) {
       subscriber = this.connectSubscriber(node);
@@ -133,9 +136,15 @@ export class NoticeHub {
     return subscriber;
   }
 
-  /** SSUBSCRIBE in batches; on a Cluster one batch per slot (the channels of one command must share a slot). */
+  /**
+   * SSUBSCRIBE in batches; on a Cluster one batch per slot (the channels of one command must share a slot). At most
+   * COMMANDS_IN_FLIGHT commands at once: thousands sent together outlast the command timeout.
+   */
   private async subscribe(subscriber: Redis, channels: readonly string[]): Promise<void> {
-    await Promise.all(this.batches(channels).map((batch) => subscriber.ssubscribe(...batch)));
+    const batches = this.batches(channels);
+    for (let i = 0; i < batches.length; i += COMMANDS_IN_FLIGHT) {
+      await Promise.all(batches.slice(i, i + COMMANDS_IN_FLIGHT).map((batch) => subscriber.ssubscribe(...batch)));
+    }
   }
 
   private batches(channels: readonly string[]): string[][] {

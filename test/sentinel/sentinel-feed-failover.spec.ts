@@ -1,0 +1,152 @@
+/**
+ * The change feed across a Sentinel failover (1 master, 1 replica, 3 Sentinels, down-after 1000 ms) with
+ * REDIS_DURABILITY=replica: writers update their own workflows (each success confirmed by WAIT 1; after a 503 the
+ * same operation id again), another store watches. kill -9 of the master; the replica is promoted; the old master is
+ * restarted at once so that Sentinel makes it the new replica (writes can be confirmed again).
+ * Pass: every acknowledged write is in the feed exactly once, per workflow in write order; per workflow the feed holds
+ * exactly the versions 1..final (no event of a write the failover lost, none twice); event ids strictly increase; the
+ * watch went on by itself (no reset, no error); a new watch resuming after the last event seen before the kill
+ * yields exactly the rest, read from the promoted replica.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import {
+  createWorkflowStore,
+  loadWorkflowStoreConfig,
+  OutcomeUnknownError,
+  StoreUnavailableError,
+  type ValidatingWorkflowStore,
+} from '#workflow-store';
+import { checkFeed, FeedRecorder, head, type FeedWrite } from '../fault/change-feed.js';
+import { quietLogger } from '../support/quiet-logger.js';
+import { randomId, randomPrefix } from '../support/random-ids.js';
+import { RedisSentinelSetup } from '../support/redis-sentinel.js';
+
+const WRITERS = 4;
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+let setup: RedisSentinelSetup | undefined;
+const stores: ValidatingWorkflowStore[] = [];
+const recorders: FeedRecorder[] = [];
+let stop = false;
+let load: Promise<unknown> | undefined;
+
+beforeAll(async () => {
+  setup = await RedisSentinelSetup.start();
+}, 60_000);
+afterAll(async () => {
+  stop = true;
+  await load;
+  for (const recorder of recorders) await recorder.close();
+  for (const store of stores) await store.close();
+  await setup?.stop();
+});
+
+describe('change feed across a Sentinel failover, REDIS_DURABILITY=replica', () => {
+  it('delivers every acknowledged write exactly once, in order; the watch and a resume go on from the promoted replica', async () => {
+    const sentinels = setup as RedisSentinelSetup;
+    const prefix = randomPrefix();
+    const open = async (): Promise<ValidatingWorkflowStore> => {
+      const store = createWorkflowStore(
+        loadWorkflowStoreConfig({
+          USE_REDIS: 'true',
+          REDIS_SENTINELS: sentinels.sentinelList,
+          REDIS_SENTINEL_NAME: sentinels.name,
+          REDIS_DURABILITY: 'replica',
+          REDIS_KEY_PREFIX: prefix,
+          WORKFLOW_STATE_TTL: '600',
+          REDIS_PURGE_INTERVAL_MS: '0',
+        }),
+        quietLogger(),
+      );
+      stores.push(store);
+      await store.connect();
+      return store;
+    };
+    const writer = await open();
+    const watcher = await open();
+    const type = randomId('sfeed');
+    const live = new FeedRecorder(await watcher.watch({ type }));
+    recorders.push(live);
+
+    const ids = Array.from({ length: WRITERS }, () => randomId('sf'));
+    const writes: FeedWrite[] = [];
+    for (const id of ids) writes.push({ id, outcome: 'ok', version: (await writer.create({ id, type, state: {} })).version });
+    const oks: number[] = [];
+    const unexpected: string[] = [];
+    let unknowns = 0;
+    let unavailable = 0;
+    const write = async (id: string): Promise<void> => {
+      for (let n = 0; !stop; n++) {
+        const op = `${id}.op${n}`;
+        while (!stop) {
+          try {
+            writes.push({ id, outcome: 'ok', version: (await writer.update(id, { state: { [op]: true } }, { operationId: op })).version });
+            oks.push(Date.now());
+            break;
+          } catch (error) {
+            if (error instanceof OutcomeUnknownError) {
+              unknowns += 1;
+              writes.push({ id, outcome: 'unknown' });
+            } else if (error instanceof StoreUnavailableError) unavailable += 1;
+            else unexpected.push(`${(error as Error).name}: ${(error as Error).message}`);
+            await sleep(20); // then the same operation id again: applied at most once
+          }
+        }
+      }
+    };
+    load = Promise.all(ids.map((id) => write(id)));
+
+    await sleep(700);
+    const seenBeforeKill = live.events.length;
+    const lastBeforeKill = live.events[seenBeforeKill - 1];
+    const old = await sentinels.currentMaster();
+    const killedAt = Date.now();
+    await old.kill9();
+    const promoted = await sentinels.waitForNewMaster(old, 15_000);
+    const failoverMs = Date.now() - killedAt;
+    // Back as a replica of the promoted one (Sentinel converts it), so that WAIT 1 can confirm writes again.
+    await old.restart();
+    await sentinels.waitForReplica(old, 40_000);
+    const replicaAgainMs = Date.now() - killedAt;
+    const deadline = Date.now() + 15_000;
+    while (oks.filter((at) => at > killedAt + replicaAgainMs).length < 20 && Date.now() < deadline) await sleep(50);
+    stop = true;
+    await load;
+
+    const finals = new Map<string, number>();
+    for (const id of ids) finals.set(id, (await writer.get(id))?.version ?? 0);
+    const caughtUp = await live.waitFor((r) => ids.every((id) => r.events.some((e) => e.id === id && e.version === finals.get(id))), 15_000);
+    await sleep(300);
+    const check = checkFeed(live.events, writes, finals);
+
+    const late = await open();
+    const resumed = new FeedRecorder(await late.watch({ type }, { after: lastBeforeKill?.eventId }));
+    recorders.push(resumed);
+    const rest = live.events.slice(seenBeforeKill).map((e) => e.eventId);
+    await resumed.waitFor((r) => r.events.length >= rest.length, 10_000);
+    await sleep(300);
+
+    const acknowledged = writes.filter((w) => w.outcome === 'ok').length;
+    console.log(
+      `feed across Sentinel failover: :${old.port} killed, :${promoted.port} promoted after ${failoverMs} ms, old master a replica again after ${replicaAgainMs} ms; ` +
+        `${acknowledged} acknowledged writes (${oks.filter((at) => at > killedAt).length} after the kill), ${unknowns} outcome-unknown, ${unavailable} unavailable; ` +
+        `feed ${live.events.length} events (${seenBeforeKill} before the kill); resume after ${String(lastBeforeKill?.eventId)}: ${resumed.events.length} events (expected ${rest.length})`,
+    );
+    expect(unexpected).toEqual([]);
+    expect(seenBeforeKill).toBeGreaterThan(WRITERS);
+    expect(oks.filter((at) => at > killedAt + replicaAgainMs).length).toBeGreaterThanOrEqual(20);
+    expect(caughtUp).toBe(true);
+    expect(live.error).toBeUndefined();
+    expect(live.resets).toEqual([]);
+    expect({
+      duplicates: head(check.duplicates),
+      missing: head(check.missing),
+      outOfOrder: head(check.outOfOrder),
+      positionsBackwards: head(check.positionsBackwards),
+      versionGaps: head(check.versionGaps),
+    }).toEqual({ duplicates: [], missing: [], outOfOrder: [], positionsBackwards: [], versionGaps: [] });
+    expect(resumed.error).toBeUndefined();
+    expect(resumed.resets).toEqual([]);
+    expect(resumed.events.map((e) => e.eventId)).toEqual(rest);
+  }, 90_000);
+});
