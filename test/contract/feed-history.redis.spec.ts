@@ -91,6 +91,8 @@ describe('change feed and history: Redis specifics', () => {
       await t.create({ id: a, type: 'tx', state: {} });
       for (let n = 2; n <= 20; n++) await t.save(a, { state: { n } });
       await t.create({ id: b, type: 'tx', state: {} });
+      // A write to shard 0 in the same millisecond would be ordered before the point (same ms, lower shard).
+      await sleep(3);
       for (let n = 21; n <= 120; n++) await t.save(a, { state: { n } });
       await sleep(3);
       const end = uniq('end');

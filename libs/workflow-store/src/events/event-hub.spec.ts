@@ -109,3 +109,20 @@ describe('EventHub', () => {
     hub.close();
   });
 });
+
+describe('EventHub gaps', () => {
+  it('an event older than what was delivered resets every watch, and a later resume reads the source (which has it)', async () => {
+    const feed = new ScriptedFeed();
+    const hub = new EventHub(feed, { recentLimit: 100, lingerMs: 1000, retentionMs: Number.POSITIVE_INFINITY });
+    const live = await hub.watch({}, undefined);
+    feed.deliver?.([event(1), event(3)]);
+    feed.deliver?.([event(2), event(4)]); // 2 arrives after 3 went out
+    feed.past.push(event(1), event(2), event(3), event(4));
+    expect(await take(live, 4)).toEqual(['1', '3', 'reset:gap', '4']);
+    const resumed = await hub.watch({}, { ms: 0, seq: 0, shard: 0 });
+    expect(feed.pendingRead).toBeDefined(); // not served from the buffer, which lacks event 2
+    feed.pendingRead?.();
+    expect(await take(resumed, 4)).toEqual(['1', '2', '3', '4']);
+    hub.close();
+  });
+});

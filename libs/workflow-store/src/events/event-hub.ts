@@ -108,6 +108,9 @@ export class EventHub {
     if (late.length > 0) {
       this.onGap?.(late);
       for (const watch of this.watches) watch.reset('gap');
+      // The recent buffer lacks the late events: a resume from before them must read the backend, which has them.
+      this.recent.length = 0;
+      this.recentFrom = this.delivered;
     }
     if (events.length === 0) return;
     this.recentFrom ??= events[0]?.position;
