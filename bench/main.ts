@@ -1,6 +1,6 @@
 // npm run bench [-- --quick] [-- --cpu-prof] [-- --only=group,...]
 // Groups: get, update, save, keyv, save-idempotency, memory-get, memory-update, http-get, http-put, memory-usage,
-// memory-idempotency, list, list-shards, list-filter-shards.
+// memory-idempotency, memory-feed, feed-write, feed-latency, feed-fanout, lease, list, list-shards, list-filter-shards.
 // Starts its own redis-server, measures every figure of the store against a raw baseline in the same run, prints
 // the table, and for a full run of every figure writes bench/results/latest.json and the results block of
 // BENCHMARKS.md; any other run (--quick, --only) writes bench/results/partial.json and leaves both alone.
@@ -11,6 +11,11 @@ import { benchConfig, wants } from './lib/bench-config.js';
 import type { Comparison } from './lib/comparison.js';
 import { RedisProcess, REDIS_BENCH_SETTINGS } from './lib/redis-process.js';
 import { gitCommit, machineInfo, printSummary, updateBenchmarksMd, writeJson, type RunInfo } from './report.js';
+import { feedFanoutScenario } from './scenarios/feed-fanout.scenario.js';
+import { feedLatencyScenario } from './scenarios/feed-latency.scenario.js';
+import { feedMemoryScenario } from './scenarios/feed-memory.scenario.js';
+import { feedWriteScenario } from './scenarios/feed-write.scenario.js';
+import { leaseScenario } from './scenarios/lease.scenario.js';
 import { httpScenario } from './scenarios/http.scenario.js';
 import { idempotencyMemoryScenario } from './scenarios/idempotency-memory.scenario.js';
 import { idempotencySaveScenario } from './scenarios/idempotency-save.scenario.js';
@@ -41,6 +46,12 @@ async function main(): Promise<void> {
     if (wants(config, 'memory-usage')) rows.push(...(await redisMemoryScenario(config, redis, log)));
     // Before the list fills: its used_memory delta is best taken while no big dict of another scenario is rehashing.
     if (wants(config, 'memory-idempotency')) rows.push(...(await idempotencyMemoryScenario(config, redis, log)));
+    // Also before the list fills, for the same reason.
+    if (wants(config, 'memory-feed')) rows.push(...(await feedMemoryScenario(config, redis, log)));
+    if (wants(config, 'feed-write')) rows.push(...(await feedWriteScenario(config, redis, log)));
+    if (wants(config, 'lease')) rows.push(...(await leaseScenario(config, redis, log)));
+    if (wants(config, 'feed-latency')) rows.push(...(await feedLatencyScenario(config, redis, log)));
+    if (wants(config, 'feed-fanout')) rows.push(...(await feedFanoutScenario(config, redis, log)));
     if (wants(config, 'list')) {
       const list = await listScenario(config, redis.url, log);
       rows.push(...list.rows);

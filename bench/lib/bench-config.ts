@@ -26,6 +26,34 @@ export interface BenchConfig {
   listShardsSize: number;
   /** Keyed writes per round of the memory-per-idempotency-key figure. */
   idempotencyKeys: number;
+  /**
+   * Runs of each feed-write variant (medians): four variants on a shared 2-core machine moved by ±50 % between rounds
+   * of 2 s, more than the difference measured, so this group takes more rounds than the others.
+   */
+  feedWriteRounds: number;
+  /** Change-feed figures (feed-latency, feed-fanout): paced writes, seconds per measured run. */
+  feedDurationS: number;
+  /** Unmeasured paced writes before each change-feed run (JIT, the hub's first barrier, socket buffers). */
+  feedWarmupS: number;
+  /**
+   * feed-latency: unmeasured paced writes through fresh API processes before the first run: a cold API answered a
+   * few hundred PUTs a second for its first seconds, which queued the writer and made the first run's figure its JIT.
+   */
+  feedStartupWarmupS: number;
+  /** feed-latency: writes per second through replica A. */
+  feedLatencyRate: number;
+  /**
+   * feed-fanout: SSE clients on one replica, and the write rates (each a figure) every one of them must receive: the
+   * issue's 200/s (200 000 frames a second) and 50/s, a load one replica's single thread can keep up with.
+   */
+  fanoutClients: number;
+  fanoutRates: number[];
+  /**
+   * memory-feed: workflows written, and rewrites of each per round of the per-event figure (each rewrite is one event;
+   * enough that every round fills several 100-entry stream nodes in each of the 64 shards' streams).
+   */
+  feedMemoryWorkflows: number;
+  feedMemoryEventRewrites: number;
   /** Pass --cpu-prof to the API process (profiles in bench/results/profiles). */
   cpuProf: boolean;
   /** Run only these groups (e.g. --only=http,get); all when empty. */
@@ -45,6 +73,11 @@ export const GROUPS = [
   'http-put',
   'memory-usage',
   'memory-idempotency',
+  'memory-feed',
+  'feed-write',
+  'lease',
+  'feed-latency',
+  'feed-fanout',
   'list',
   'list-shards',
   'list-filter-shards',
@@ -73,6 +106,15 @@ export function benchConfig(argv: string[]): BenchConfig {
     memoryIndexPerShard: 600,
     listShardsSize: quick ? 100_000 : 1_000_000,
     idempotencyKeys: quick ? 5_000 : 20_000,
+    feedWriteRounds: quick ? 1 : 5,
+    feedDurationS: quick ? 3 : 10,
+    feedWarmupS: quick ? 1 : 2,
+    feedStartupWarmupS: quick ? 3 : 5,
+    feedLatencyRate: 1000,
+    fanoutClients: 1000,
+    fanoutRates: [200, 50],
+    feedMemoryWorkflows: quick ? 500 : 2000,
+    feedMemoryEventRewrites: 30,
     cpuProf: argv.includes('--cpu-prof'),
     only,
   };

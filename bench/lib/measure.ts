@@ -5,6 +5,8 @@ export interface Measurement {
   opsPerSec: number;
   p50Ms: number;
   p99Ms: number;
+  /** The slowest one, where a figure reports it (the change-feed latencies); absent elsewhere. */
+  maxMs?: number;
   ops: number;
   errors: number;
 }

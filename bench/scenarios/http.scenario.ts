@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import type { RunnerInput, RunnerOutput } from '../load/autocannon-runner.js';
@@ -9,13 +8,13 @@ import { freePort } from '../lib/free-port.js';
 import type { Measurement } from '../lib/measure.js';
 import { NodeChild, runNode } from '../lib/node-child.js';
 import { pairedRuns } from '../lib/paired-runs.js';
+import { serverNodeArgs } from '../lib/profile-args.js';
 import { redisStore } from '../lib/store-factory.js';
 
 const here = (relative: string): string => fileURLToPath(new URL(relative, import.meta.url));
 const API_MAIN = here('../../apps/api/src/main.js');
 const BARE_SERVER = here('../servers/bare-fastify-server.js');
 const RUNNER = here('../load/autocannon-runner.js');
-export const PROFILE_DIR = here('../../../bench/results/profiles');
 const API_PREFIX = 'http';
 /** PUT paths per run: more than connections, so requests cut off at the end of the warm-up cannot starve a run. */
 const PUT_PATHS = 128;
@@ -39,8 +38,7 @@ async function load(input: RunnerInput): Promise<Measurement> {
 export async function httpScenario(config: BenchConfig, url: string, log: (line: string) => void): Promise<Comparison[]> {
   const apiPort = await freePort();
   const barePort = await freePort();
-  const nodeArgs = config.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
-  if (config.cpuProf) mkdirSync(PROFILE_DIR, { recursive: true });
+  const nodeArgs = serverNodeArgs(config.cpuProf);
   const api = await NodeChild.start(
     API_MAIN,
     nodeArgs,

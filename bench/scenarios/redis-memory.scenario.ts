@@ -51,7 +51,9 @@ async function indexShare(config: BenchConfig, redis: RedisProcess, client: Redi
   const note =
     `index share over ${count} workflows (${config.memoryIndexPerShard} a shard): lexicographic index ${per(v2.bytes.index)} B ` +
     `(${v2.indexEntries / count} entries), expiry index ${per(v2.bytes.expiry)} B, labels ${per(v2.bytes.labels)} B, format record ${per(v2.bytes.format)} B; ` +
-    `encodings ${encodingsOf(v2, 'index')}/${encodingsOf(v2, 'expiry')}/${encodingsOf(v2, 'labels')}; v1 layout (16 shards, 3 entries) measured the same way: ${Math.round(v1Index)} B`;
+    `encodings ${encodingsOf(v2, 'index')}/${encodingsOf(v2, 'expiry')}/${encodingsOf(v2, 'labels')}; v1 layout (16 shards, 3 entries) measured the same way: ${Math.round(v1Index)} B; ` +
+    `not counted: the change feed's shard streams, ${per(v2.bytes.events)} B per workflow here (${v2.events} events, one per write, bounded by ` +
+    `EVENTS_RETENTION_SECONDS and EVENTS_MAX_PER_SHARD, not by workflows: see memory-feed)`;
   return { v2: indexBytes(v2) / count, v1: v1Index, note };
 }
 

@@ -90,8 +90,10 @@ describe('change feed and history: Redis specifics', () => {
       const all = await Collector.open(t);
       await t.create({ id: a, type: 'tx', state: {} });
       for (let n = 2; n <= 20; n++) await t.save(a, { state: { n } });
+      // Writes of one millisecond are ordered by each stream's own sequence, then shard: the point gets its own
+      // millisecond, so "after the point" is exactly the writes made after it.
+      await sleep(3);
       await t.create({ id: b, type: 'tx', state: {} });
-      // A write to shard 0 in the same millisecond would be ordered before the point (same ms, lower shard).
       await sleep(3);
       for (let n = 21; n <= 120; n++) await t.save(a, { state: { n } });
       await sleep(3);

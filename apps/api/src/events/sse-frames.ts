@@ -15,5 +15,14 @@ export const HEARTBEAT_FRAME = ': hb\n\n';
  */
 export function frameOf(message: WatchMessage): string {
   if (message.kind === 'reset') return `event: reset\ndata: ${JSON.stringify({ reason: message.reason })}\n\n`;
-  return `id: ${message.event.eventId}\nevent: workflow\ndata: ${JSON.stringify(message.event)}\n\n`;
+  // The hub hands the same event object to every watch: one frame per event, not one per client (1 000 clients
+  // serialising each event was most of a replica's CPU in the fan-out bench).
+  let frame = frames.get(message.event);
+  if (frame === undefined) {
+    frame = `id: ${message.event.eventId}\nevent: workflow\ndata: ${JSON.stringify(message.event)}\n\n`;
+    frames.set(message.event, frame);
+  }
+  return frame;
 }
+
+const frames = new WeakMap<object, string>();

@@ -158,6 +158,7 @@ export class RedisStorageBackend implements StorageBackend {
       this.idempotencyWindowMs,
       PURGE_PER_WRITE,
       ...this.feedArgs,
+      this.indexMarginFloorMs,
     ]);
     return this.writeReply(reply, record.id, record.stateJson, idempotency);
   }
@@ -179,12 +180,21 @@ export class RedisStorageBackend implements StorageBackend {
       ...this.feedArgs,
       this.limits.historyVersions,
       leaseToken ?? '',
+      this.indexMarginFloorMs,
     ]);
     return this.writeReply(reply, write.id, write.stateJson, idempotency, expectedVersion, leaseToken);
   }
 
   private get idempotencyWindowMs(): number {
     return this.limits.idempotencyTtlSeconds * 1000;
+  }
+
+  /**
+   * How long index keys at least outlive their longest-lived workflow: two sweep intervals, so the sweep still finds
+   * an expired workflow (to record its expiry event) before its shard's index expires; 0 without a periodic sweep.
+   */
+  private get indexMarginFloorMs(): number {
+    return this.options.purgeIntervalMs * 2;
   }
 
   /** The scripts' change-feed arguments: retention in ms (0 = no events) and the per-shard cap. */
@@ -265,6 +275,7 @@ export class RedisStorageBackend implements StorageBackend {
       PURGE_PER_WRITE,
       ...this.feedArgs,
       leaseToken ?? '',
+      this.indexMarginFloorMs,
     ]);
     const status = Number(reply[0]);
     if (status === ScriptStatus.Replayed) return { kind: 'replayed', replay: replayFrom(id, reply) };
@@ -294,6 +305,7 @@ export class RedisStorageBackend implements StorageBackend {
       PURGE_PER_WRITE,
       ...this.feedArgs,
       this.limits.historyVersions,
+      this.indexMarginFloorMs,
       ...history.flatMap((kept) => [kept.workflow.version, recordOf(kept.workflow, kept.stateJson)]),
     ]);
     const status = Number(reply[0]);

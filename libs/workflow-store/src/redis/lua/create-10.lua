@@ -5,7 +5,7 @@
   KEYS[9] own  KEYS[10] lsz   (see includes/common.lua)
   ARGV[1] id  ARGV[2] type  ARGV[3] status  ARGV[4] state JSON  ARGV[5] ttl seconds
   ARGV[6] request fingerprint ('' = no idempotency key)  ARGV[7] idempotency window ms  ARGV[8] purge batch size
-  ARGV[9] events retention ms (0 = no events)  ARGV[10] events kept per shard
+  ARGV[9] events retention ms (0 = no events)  ARGV[10] events kept per shard  ARGV[11] index TTL margin floor ms
   Returns:
     { 1, version, createdMs, updatedMs, expiresMs, type, status, ttl }  created
     { 2, outcome, version, record or false, created[, produced] }        same key, same request: applied earlier
@@ -14,6 +14,7 @@
 ]]
 -- @include common
 local now = nowMs()
+setIndexFloor(ARGV[11])
 local ttl = tonumber(ARGV[5])
 local replay = replayOf(KEYS[2], ARGV[6], KEYS[1], KEYS[6])
 if replay then return replay end

@@ -7,7 +7,7 @@
   ARGV[1] id  ARGV[2] type  ARGV[3] status  ARGV[4] state JSON  ARGV[5] version
   ARGV[6] created ms  ARGV[7] updated ms  ARGV[8] expires ms  ARGV[9] ttl seconds  ARGV[10] purge batch size
   ARGV[11] events retention ms (0 = no events)  ARGV[12] events kept per shard  ARGV[13] history versions kept
-  ARGV[14..] pairs: an earlier version, its whole record (header, newline, state JSON)
+  ARGV[14] index TTL margin floor ms  ARGV[15..] pairs: an earlier version, its whole record (header, newline, state JSON)
   Returns:
     { 1 }                   written
     { -4 }                  already expired, nothing written
@@ -15,6 +15,7 @@
 ]]
 -- @include common
 local now = nowMs()
+setIndexFloor(ARGV[14])
 local version, expireAt, purgeLimit = tonumber(ARGV[5]), tonumber(ARGV[8]), tonumber(ARGV[10])
 if expireAt <= now then return { -4 } end
 local current = readHeader(KEYS[1])
@@ -28,7 +29,7 @@ writeRecord(KEYS[1], headerOf(ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[
 redis.call('DEL', KEYS[6])
 dropLease(KEYS[9], KEYS[10], KEYS[3], ARGV[1])
 local keep = tonumber(ARGV[13])
-for i = 14, #ARGV - 1, 2 do
+for i = 15, #ARGV - 1, 2 do
   local kept = tonumber(ARGV[i])
   if kept < version and kept > version - 1 - keep then redis.call('HSET', KEYS[6], kept, ARGV[i + 1]) end
 end

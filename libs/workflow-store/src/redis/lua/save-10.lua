@@ -10,7 +10,7 @@
   ARGV[7] request fingerprint ('' = no idempotency key)  ARGV[8] idempotency window ms  ARGV[9] purge batch size
   ARGV[10] default type  ARGV[11] default status  ARGV[12] default ttl seconds
   ARGV[13] events retention ms (0 = no events)  ARGV[14] events kept per shard  ARGV[15] history versions kept
-  ARGV[16] lease token ('' = none)
+  ARGV[16] lease token ('' = none)  ARGV[17] index TTL margin floor ms
   Returns:
     { 1, version, createdMs, updatedMs, expiresMs, type, status, ttl }  written
     { 2, outcome, version, record or false, created[, produced] }        same key, same request: applied earlier
@@ -22,6 +22,7 @@
 ]]
 -- @include common
 local now = nowMs()
+setIndexFloor(ARGV[17])
 local replay = replayOf(KEYS[2], ARGV[7], KEYS[1], KEYS[6])
 if replay then return replay end
 local keep = tonumber(ARGV[15])

@@ -7,6 +7,7 @@
   ARGV[1] id  ARGV[2] ttl seconds ('' = the workflow's own)  ARGV[3] request fingerprint ('' = no idempotency key)
   ARGV[4] idempotency window ms  ARGV[5] purge batch size
   ARGV[6] events retention ms (0 = no events)  ARGV[7] events kept per shard  ARGV[8] lease token ('' = none)
+  ARGV[9] index TTL margin floor ms
   Returns:
     { 1, record }                             touched: the whole record as stored (header, newline, state JSON)
     { 2, outcome, version, record or false, created[, produced] }  same key, same request: applied earlier
@@ -17,6 +18,7 @@
 ]]
 -- @include common
 local now = nowMs()
+setIndexFloor(ARGV[9])
 local replay = replayOf(KEYS[2], ARGV[3], KEYS[1], KEYS[6])
 if replay then return replay end
 local record = redis.call('GET', KEYS[1])

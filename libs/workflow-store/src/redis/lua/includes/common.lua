@@ -34,9 +34,12 @@ local HEADER_MAX = 255
 -- Index keys get a tenth of the writing workflow's TTL (at most an hour) more life than they need, so most writes
 -- only read one TTL (extendIndexes).
 local INDEX_TTL_MARGIN_MAX_MS = 3600000
--- ... but at least ten minutes: the expiry sweep (REDIS_PURGE_INTERVAL_MS, a minute by default) must still find an
--- expired workflow in the expiry index to record its expiry event.
-local INDEX_TTL_MARGIN_MIN_MS = 600000
+-- ... but at least what the script is given (twice REDIS_PURGE_INTERVAL_MS): the expiry sweep must still find an
+-- expired workflow in the expiry index to record its expiry event. Set by the scripts that index (setIndexFloor).
+local INDEX_TTL_MARGIN_MIN_MS = 0
+local function setIndexFloor(floorMs)
+  INDEX_TTL_MARGIN_MIN_MS = tonumber(floorMs) or 0
+end
 
 -- The header fields at the start of `record` (times kept as the text stored).
 local function parseHeader(record, recKey)
