@@ -52,7 +52,11 @@ local created = old.c or now
 version = (version or 0) + 1
 local expireAt = now + ttl * 1000
 local feed = feedOf(ARGV[13], ARGV[14])
-if version == 1 then observeExpired(KEYS[3], KEYS[4], KEYS[5], KEYS[7], KEYS[8], KEYS[9], KEYS[10], feed, ARGV[1], now) end
+if version == 1 then
+  observeExpired(KEYS[3], KEYS[4], KEYS[5], KEYS[7], KEYS[8], KEYS[9], KEYS[10], feed, ARGV[1], now)
+  -- A lease an earlier life left (its index already gone) is not this workflow's.
+  dropLease(KEYS[9], KEYS[10], KEYS[3], ARGV[1])
+end
 if oldRecord then
   keepVersion(KEYS[6], keep, version - 1, oldRecord, expireAt)
 elseif keep == 0 then
