@@ -207,6 +207,7 @@ function waitReady(redis: Redis, timeoutMs: number): Promise<void> {
   if (redis.status === 'ready') return Promise.resolve();
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => finish(new Error(`change feed subscriber not ready after ${timeoutMs} ms (${redis.status})`)), timeoutMs);
+    timer.unref();
     const onReady = (): void => finish();
     const onError = (error: Error): void => finish(error);
     const finish = (error?: Error): void => {

@@ -49,6 +49,7 @@ export class RedisFeedSource implements FeedSource, NoticeListener {
   private failing = false;
   /** Set while `follow` subscribes and finds its start: notices are recorded, not yet read. */
   private starting = false;
+  private stopped = false;
   /** The nodes holding this tenant's shards (one unless Cluster), recomputed when the topology changes (`lost`). */
   private nodes: string[] = [];
 
@@ -63,11 +64,14 @@ export class RedisFeedSource implements FeedSource, NoticeListener {
     const { notices } = this.config;
     // Notices that ring while following starts are kept: their events may lie after the start position.
     this.starting = true;
+    this.stopped = false;
     await notices.add(this.channels, this);
     try {
       this.nodes = [...notices.nodesOf(this.channels)];
       const start = Math.max(...(await Promise.all(this.nodes.map((node) => notices.barrier(node)))));
       await this.waitForClocksPast(this.nodes, start);
+      // Stopped (the store closed) while starting: arm nothing.
+      if (this.stopped) throw new Error('the change feed was stopped while it started');
       // Live delivery starts with the next millisecond; everything up to `start` is the past (readRange).
       this.from.fill(`${start + 1}-0`);
       this.watermark = start + 1;
@@ -86,6 +90,7 @@ export class RedisFeedSource implements FeedSource, NoticeListener {
   }
 
   stop(): void {
+    this.stopped = true;
     this.deliver = undefined;
     this.config.notices.remove(this.channels);
     clearInterval(this.catchUpTimer);
@@ -145,6 +150,8 @@ export class RedisFeedSource implements FeedSource, NoticeListener {
         if (this.failing) this.config.logger.log(`change feed of tenant ${this.config.tenant} reading again`);
         this.failing = false;
       } catch (error) {
+        // Stopped while this round was in flight (the store closed): nothing is to be retried.
+        if (!this.deliver) return;
         if (!this.failing) this.config.logger.warn(`change feed of tenant ${this.config.tenant} cannot read Redis: ${(error as Error).message}; retrying`);
         this.failing = true;
         // Whatever rang may not have been read: read every shard once Redis answers again.
@@ -153,6 +160,7 @@ export class RedisFeedSource implements FeedSource, NoticeListener {
           this.retryTimer = undefined;
           this.round();
         }, RETRY_MS);
+        this.retryTimer.unref();
         return;
       }
       // Events at the watermark or after wait for the clock to move on.
