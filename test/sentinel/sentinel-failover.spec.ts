@@ -151,8 +151,7 @@ async function waitFor(what: string, until: () => boolean | Promise<boolean>, ms
 
 /**
  * Polls `node`'s CLIENT LIST for the store's connections (name workflow-store) until it is an in-sync replica.
- * Sentinel converts a returning old master only after it has reported its role for 8 s and on its next INFO
- * poll (every 10 s), and not at all while in TILT; a timeout says what the Sentinels saw.
+ * How long Sentinel takes is explained at `RedisSentinelSetup.sentinelView`; a timeout says what the Sentinels saw.
  */
 async function storeConnectionsUntilReplica(node: RedisServer, ms: number): Promise<{ connections: number; convertedMs: number }> {
   let connections = 0;
@@ -169,24 +168,7 @@ async function storeConnectionsUntilReplica(node: RedisServer, ms: number): Prom
     }
     await sleep(25);
   }
-  throw new Error(`restarted old master ${node.port} did not become a replica within ${ms} ms; Sentinels saw: ${await sentinelView(node)}`);
-}
-
-/** Each Sentinel's flags for `node`, and whether it is in TILT mode. */
-async function sentinelView(node: RedisServer): Promise<string> {
-  const views = await Promise.all(
-    setup.sentinels.map(async (sentinel) => {
-      try {
-        const replicas = (await sentinel.command('SENTINEL', 'REPLICAS', setup.name)) as string[][];
-        const entry = replicas.find((r) => r[r.indexOf('port') + 1] === String(node.port));
-        const tilt = /sentinel_tilt:(\d)/.exec(String(await sentinel.command('INFO', 'sentinel')))?.[1];
-        return `:${sentinel.port} flags=${entry ? entry[entry.indexOf('flags') + 1] : 'unknown'} tilt=${tilt ?? '?'}`;
-      } catch (error) {
-        return `:${sentinel.port} ${(error as Error).message}`;
-      }
-    }),
-  );
-  return views.join('; ');
+  throw new Error(`restarted old master ${node.port} did not become a replica within ${ms} ms; Sentinels saw: ${await setup.sentinelView(node)}`);
 }
 
 /** A store of each durability mode under load, running for half a second before the fault. */

@@ -106,7 +106,7 @@ describe('change feed across a Sentinel failover, REDIS_DURABILITY=replica', () 
     const failoverMs = Date.now() - killedAt;
     // Back as a replica of the promoted one (Sentinel converts it), so that WAIT 1 can confirm writes again.
     await old.restart();
-    await sentinels.waitForReplica(old, 40_000);
+    await sentinels.waitForReplica(old, 60_000); // 60 s: a Sentinel in TILT on a loaded machine waits 30 s
     const replicaAgainMs = Date.now() - killedAt;
     const deadline = Date.now() + 15_000;
     while (oks.filter((at) => at > killedAt + replicaAgainMs).length < 20 && Date.now() < deadline) await sleep(50);
@@ -148,5 +148,5 @@ describe('change feed across a Sentinel failover, REDIS_DURABILITY=replica', () 
     expect(resumed.error).toBeUndefined();
     expect(resumed.resets).toEqual([]);
     expect(resumed.events.map((e) => e.eventId)).toEqual(rest);
-  }, 90_000);
+  }, 150_000);
 });

@@ -86,7 +86,28 @@ export class RedisSentinelSetup {
       }
       await sleep(100);
     }
-    throw new Error(`redis-server ${node.port} not an in-sync replica within ${timeoutMs} ms: ${last}`);
+    throw new Error(`redis-server ${node.port} not an in-sync replica within ${timeoutMs} ms: ${last}; Sentinels saw: ${await this.sentinelView(node)}`);
+  }
+
+  /**
+   * Each Sentinel's flags for `node`, and whether it is in TILT mode. Sentinel converts a returning old master only
+   * after it has reported its role for 8 s and on its next INFO poll (every 10 s), and not at all while in TILT
+   * (entered when its timer runs late by 2 s, as on a loaded machine, for 30 s).
+   */
+  async sentinelView(node: RedisServer): Promise<string> {
+    const views = await Promise.all(
+      this.sentinels.map(async (sentinel) => {
+        try {
+          const replicas = (await sentinel.command('SENTINEL', 'REPLICAS', this.name)) as string[][];
+          const entry = replicas.find((r) => r[r.indexOf('port') + 1] === String(node.port));
+          const tilt = /sentinel_tilt:(\d)/.exec(String(await sentinel.command('INFO', 'sentinel')))?.[1];
+          return `:${sentinel.port} flags=${entry ? entry[entry.indexOf('flags') + 1] : 'unknown'} tilt=${tilt ?? '?'}`;
+        } catch (error) {
+          return `:${sentinel.port} ${(error as Error).message}`;
+        }
+      }),
+    );
+    return views.join('; ');
   }
 
   /** Replica link up, and every Sentinel knows the master, the replica and the two other Sentinels (quorum). */

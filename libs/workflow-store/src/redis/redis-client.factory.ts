@@ -4,6 +4,7 @@ import type { RedisOptions } from '../config/workflow-store.options.js';
 import type { StoreLogger } from '../shared/store-logger.js';
 import { redactUrl } from './redact-url.js';
 import type { StoreRedisClient } from './redis-client.types.js';
+import { stopSlotsRefreshAfterClose } from './cluster-refresh-guard.js';
 
 /** Errors that reconnecting cannot fix: stop at once at boot. */
 const FATAL_AT_BOOT = /WRONGPASS|NOAUTH|NOPERM|invalid password|invalid username|CERT|certificate|self[- ]signed|ERR_TLS/i;
@@ -94,7 +95,9 @@ export function createClusterClient(options: RedisOptions, nodes: { host: string
     clusterRetryStrategy: backoff,
     enableAutoPipelining: false,
   };
-  return new Cluster(nodes, clusterOptions);
+  const cluster = new Cluster(nodes, clusterOptions);
+  stopSlotsRefreshAfterClose(cluster);
+  return cluster;
 }
 
 /** Cluster and Sentinel connect by host and port: user and password come from REDIS_URL unless set on their own. */
