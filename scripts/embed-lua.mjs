@@ -1,5 +1,5 @@
 // Embeds the Redis scripts in a TypeScript module, so the build needs no asset copying.
-// Each script is `<name>-<numberOfKeys>.lua`; a line `-- @include <file>` is replaced by includes/<file>.lua.
+// Each script is `<name>-<numberOfKeys>.lua`; each line `-- @include <file>` is replaced by includes/<file>.lua.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -9,7 +9,7 @@ for (const file of readdirSync(dir).filter((f) => f.endsWith('.lua')).sort()) {
   const match = /^(.+)-(\d+)\.lua$/.exec(file);
   if (!match) throw new Error(`${file}: expected <name>-<numberOfKeys>.lua`);
   const name = match[1].replace(/-([a-z])/g, (_, c) => c.toUpperCase());
-  const source = readFileSync(join(dir, file), 'utf8').replace(/^-- @include (\S+)$/m, (_, inc) =>
+  const source = readFileSync(join(dir, file), 'utf8').replace(/^-- @include (\S+)$/gm, (_, inc) =>
     readFileSync(join(dir, 'includes', `${inc}.lua`), 'utf8'),
   );
   scripts[name] = { numberOfKeys: Number(match[2]), lua: source };

@@ -7,7 +7,9 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
-import { createWorkflowStore, loadWorkflowStoreConfig, type ValidatingWorkflowStore } from '#workflow-store';
+import type { RunnableConfig } from '@langchain/core/runnables';
+import { emptyCheckpoint, INTERRUPT, uuid6, type CheckpointTuple } from '@langchain/langgraph-checkpoint';
+import { createWorkflowStore, loadWorkflowStoreConfig, WorkflowCheckpointSaver, type ValidatingWorkflowStore } from '#workflow-store';
 import type { RedisStorageBackend } from '../../libs/workflow-store/src/redis/redis-storage.backend.js';
 import { defaultShardOf, layoutOf } from '../support/redis-layout.js';
 import { FeedRecorder } from '../fault/change-feed.js';
@@ -18,6 +20,14 @@ import { PASSWORD_PLACEHOLDER, REPO_REDIS_CONF, SERVICE_USER, startProductionRed
 
 /** What the service user gained for the change feed, the history and leases (scripts, feed reader). */
 const FEED_RULES = ['+xadd', '+xtrim', '+xrange', '+xinfo|stream', '+spublish', '+ssubscribe', '+sunsubscribe', '+hkeys', '+hlen', '+zscore'];
+/** ... and for LangGraph checkpoints (the scripts of WorkflowCheckpointSaver). */
+const CHECKPOINT_RULES = ['+hmget', '+hexists', '+hincrby', '+zlexcount'];
+
+async function toList(tuples: AsyncGenerator<CheckpointTuple>): Promise<CheckpointTuple[]> {
+  const out: CheckpointTuple[] = [];
+  for await (const tuple of tuples) out.push(tuple);
+  return out;
+}
 
 /** Directives of a redis.conf: first word → the rest of each non-comment line (repeated directives kept in order). */
 function directives(text: string): Map<string, string[]> {
@@ -54,7 +64,7 @@ describe('redis.conf', () => {
     const service = users.find((u) => u.startsWith(`${SERVICE_USER} `)) ?? '';
     expect(service.split(' ')).toEqual(expect.arrayContaining(['on', '~wfs:*', 'resetchannels', '-@all', '+evalsha', '+eval', '+info']));
     // The change feed: its shard streams and shard channels, nothing wider (no other channel, no classic pub/sub).
-    expect(service.split(' ')).toEqual(expect.arrayContaining(['&wfs:*', ...FEED_RULES]));
+    expect(service.split(' ')).toEqual(expect.arrayContaining(['&wfs:*', ...FEED_RULES, ...CHECKPOINT_RULES]));
     expect(service.indexOf('resetchannels')).toBeLessThan(service.indexOf('&wfs:*'));
     expect(service).toMatch(PASSWORD_PLACEHOLDER);
     expect(service).not.toMatch(/ >/); // no clear-text password
@@ -217,6 +227,28 @@ describe('redis.conf loaded by redis-server, the store running as its service us
       await recorder.close();
     }
   }, 40_000);
+
+  it('keeps LangGraph checkpoints as the service user: put (values shared, keepLast pruning), writes, interrupt, reads, deleteThread; every key with a TTL', async () => {
+    const store = await storeAsService();
+    const saver = new WorkflowCheckpointSaver(store, { keepLast: 2 });
+    const thread = randomId('thread');
+    let config: RunnableConfig = { configurable: { thread_id: thread, checkpoint_ns: '' } };
+    for (let step = 0; step < 4; step++) {
+      const checkpoint = { ...emptyCheckpoint(), id: uuid6(step), channel_values: { messages: [step], fixed: 'x' }, channel_versions: { messages: step + 1, fixed: 1 } };
+      config = await saver.put(config, checkpoint, { source: 'loop', step, parents: {} }, step === 0 ? { messages: 1, fixed: 1 } : { messages: step + 1 });
+      await saver.putWrites(config, [['messages', step]], `task-${step}`);
+    }
+    await saver.putWrites(config, [[INTERRUPT, { value: 'review' }]], 'task-review');
+    const latest = await saver.getTuple({ configurable: { thread_id: thread } });
+    expect(latest?.checkpoint.channel_values).toEqual({ messages: [3], fixed: 'x' }); // "fixed" stored by the first put only
+    expect(latest?.pendingWrites?.map(([task]) => task).sort()).toEqual(['task-3', 'task-review']);
+    expect((await store.get(thread))?.status).toBe('interrupted');
+    expect((await toList(saver.list({ configurable: { thread_id: thread } }))).length).toBe(2);
+    expect(await keysWithoutTtl(admin, 'wfs')).toEqual([]);
+    await saver.deleteThread(thread);
+    expect(await saver.getTuple({ configurable: { thread_id: thread } })).toBeUndefined();
+    expect(await adm().call('ACL', 'LOG')).toEqual([]);
+  });
 
   it('gives the service user its shard channels only: other channels and classic pub/sub are refused', async () => {
     const dryRun = async (...args: string[]): Promise<string> => String(await adm().call('ACL', 'DRYRUN', SERVICE_USER, ...args));

@@ -42,3 +42,5 @@ export { WorkflowStoreModule } from './nest/workflow-store.module.js';
 export { redactUrl } from './redis/redact-url.js';
 export { createStoreClient, describeRedisTarget } from './redis/redis-client.factory.js';
 export { runStep, type StepContext, type RunStepOptions } from './leases/run-step.js';
+export { WorkflowCheckpointSaver, DEFAULT_THREAD_TYPE, type WorkflowCheckpointSaverOptions } from './checkpoints/workflow-checkpoint-saver.js';
+export type { ThreadSummary, ThreadStatus } from './checkpoints/thread-summary.js';

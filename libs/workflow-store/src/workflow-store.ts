@@ -21,6 +21,7 @@ import type {
 } from './workflow.types.js';
 import type { WatchFilter, WatchMessage, WatchOptions } from './events/workflow-event.js';
 import type { StoredWorkflowBytes, StoredWorkflowJson } from './workflow-json.js';
+import type { CheckpointStorage } from './checkpoints/checkpoint-storage.js';
 
 /**
  * The backend-neutral contract of the store, and its Nest injection token.
@@ -192,6 +193,14 @@ export abstract class WorkflowStore {
    * @throws InvalidInputError if `tenant` is not 1-32 characters of A-Z a-z 0-9 _ . - (not starting with ".").
    */
   abstract forTenant(tenant: string): WorkflowStore;
+
+  /**
+   * Where `WorkflowCheckpointSaver` keeps LangGraph checkpoints: threads are this store's (this tenant's) workflows.
+   * Its records are the saver's encoding: use the saver, not this. `ttlSeconds` (the TTL the saver will give its
+   * threads) is checked against the store's limits here, once.
+   * @throws InvalidInputError on a TTL out of bounds.
+   */
+  abstract checkpointStorage(ttlSeconds?: number): CheckpointStorage;
 
   /** Resolves when the backend answers; throws `StoreUnavailableError` otherwise. */
   abstract ping(): Promise<void>;

@@ -32,12 +32,17 @@ import { DEFAULT_STATUS, DEFAULT_TYPE } from '../workflow.schema.js';
 import type { JsonObject, Lease, RestoreOutcome, Workflow } from '../workflow.types.js';
 import type { StoredWorkflowBytes, StoredWorkflowJson } from '../workflow-json.js';
 import { readSnapshot, writeSnapshot, type SnapshotEntry } from './memory-snapshot.js';
+import { MemoryCheckpoints } from './memory-checkpoints.js';
+import { MemoryThread } from './memory-thread.js';
+import type { CheckpointStorage, ThreadWrite } from '../checkpoints/checkpoint-storage.js';
 
 interface Entry {
   workflow: Workflow;
   expiresAtMs: number;
   /** Kept earlier versions, newest first, at most WORKFLOW_HISTORY_VERSIONS: they live and go with the entry. */
   history: Workflow[];
+  /** A LangGraph thread's checkpoints (WorkflowCheckpointSaver): they live and go with the entry. */
+  thread?: MemoryThread | undefined;
 }
 
 /**
@@ -61,6 +66,7 @@ export class MemoryStorageBackend implements StorageBackend {
   private eventHub: EventHub | undefined;
   private readonly leases = new MemoryLeases();
   private leaseSweepTimer: NodeJS.Timeout | undefined;
+  readonly checkpoints: CheckpointStorage = new MemoryCheckpoints(this);
 
   /** `root`: set on a tenant view, which only holds data; the root owns the snapshot and the lifecycle. */
   constructor(
@@ -145,7 +151,44 @@ export class MemoryStorageBackend implements StorageBackend {
     const history = existingEntry
       ? [existingEntry.workflow, ...existingEntry.history].filter((kept) => kept.version > workflow.version - 1 - this.limits.historyVersions)
       : [];
-    return this.commit(workflow, idempotency, history);
+    return this.commit(workflow, idempotency, history, existingEntry?.thread);
+  }
+
+  /**
+   * A save of a thread's workflow (WorkflowCheckpointSaver) that also changes its checkpoints (`apply`), as one
+   * step: an undefined state or status keeps the stored one, a new workflow gets `write.type`.
+   */
+  saveThread(id: string, write: ThreadWrite, apply: (thread: MemoryThread) => void): void {
+    this.assertOpen();
+    const existingEntry = this.entry(id);
+    this.leases.fence(id, write.leaseToken);
+    const existing = existingEntry?.workflow;
+    const now = Date.now();
+    const workflow = this.build(
+      id,
+      (existing?.version ?? 0) + 1,
+      existing?.type ?? write.type,
+      write.status ?? existing?.status ?? DEFAULT_STATUS,
+      write.stateJson ?? JSON.stringify(existing?.state ?? {}),
+      write.ttlSeconds ?? existing?.ttlSeconds ?? this.limits.defaultTtlSeconds,
+      existing ? Date.parse(existing.createdAt) : now,
+      now,
+    );
+    const history = existingEntry
+      ? [existingEntry.workflow, ...existingEntry.history].filter((kept) => kept.version > workflow.version - 1 - this.limits.historyVersions)
+      : [];
+    const thread = existingEntry?.thread ?? new MemoryThread();
+    apply(thread);
+    this.commit(workflow, undefined, history, thread);
+  }
+
+  /** The thread's checkpoints while its workflow lives; `create` makes them for a live workflow without any. */
+  threadOf(id: string, create: boolean): MemoryThread | undefined {
+    this.assertOpen();
+    const entry = this.entry(id);
+    if (!entry) return undefined;
+    if (!entry.thread && create) entry.thread = new MemoryThread();
+    return entry.thread;
   }
 
   async get(id: string): Promise<Workflow | null> {
@@ -199,7 +242,7 @@ export class MemoryStorageBackend implements StorageBackend {
     const ttl = ttlSeconds ?? entry.workflow.ttlSeconds;
     const expiresAtMs = Date.now() + ttl * 1000;
     const workflow = { ...entry.workflow, ttlSeconds: ttl, expiresAt: new Date(expiresAtMs).toISOString() };
-    this.put(workflow, expiresAtMs, entry.history);
+    this.put(workflow, expiresAtMs, entry.history, entry.thread);
     this.leases.afterWrite(id);
     this.keys.remember(id, idempotency, 'T', workflow, expiresAtMs);
     this.events.append('touched', workflow);
@@ -245,7 +288,7 @@ export class MemoryStorageBackend implements StorageBackend {
     }
     const kept = [...byVersion.values()].sort((a, b) => b.version - a.version);
     const workflow = { ...record, state: JSON.parse(stateJson) as JsonObject };
-    this.put(workflow, expiresAtMs, kept);
+    this.put(workflow, expiresAtMs, kept, existing?.thread);
     this.leases.drop(record.id);
     this.events.append('restored', workflow);
     return 'written';
@@ -371,9 +414,9 @@ export class MemoryStorageBackend implements StorageBackend {
     };
   }
 
-  private commit(workflow: Workflow, idempotency: Idempotency | undefined, history: Workflow[]): WriteReply {
+  private commit(workflow: Workflow, idempotency: Idempotency | undefined, history: Workflow[], thread?: MemoryThread): WriteReply {
     const expiresAtMs = Date.parse(workflow.expiresAt);
-    this.put(workflow, expiresAtMs, history);
+    this.put(workflow, expiresAtMs, history, thread);
     // A created workflow starts without the lease of an earlier life of its id; a written one is no longer stalled.
     if (workflow.version === 1) this.leases.drop(workflow.id);
     else this.leases.afterWrite(workflow.id);
@@ -382,8 +425,8 @@ export class MemoryStorageBackend implements StorageBackend {
     return { kind: 'applied', workflow: structuredClone(workflow) };
   }
 
-  private put(workflow: Workflow, expiresAtMs: number, history: Workflow[]): void {
-    const entry: Entry = { workflow, expiresAtMs, history };
+  private put(workflow: Workflow, expiresAtMs: number, history: Workflow[], thread: MemoryThread | undefined): void {
+    const entry: Entry = { workflow, expiresAtMs, history, thread };
     this.records.set(workflow.id, entry, Math.max(0.001, (expiresAtMs - Date.now()) / 1000));
   }
 

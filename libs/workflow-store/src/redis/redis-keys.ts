@@ -87,6 +87,10 @@ export interface WorkflowKeys extends ShardKeys {
   /** The remembered Idempotency-Key of this write, or a placeholder of the shard when the write has none. */
   idempotency: string;
   history: string;
+  /** A LangGraph thread's checkpoints, pending writes and delta anchors (a hash; see includes/checkpoints.lua). */
+  checkpoints: string;
+  /** The thread's checkpoints in id order per namespace (a zset). */
+  checkpointOrder: string;
 }
 
 export interface ShardKeys {
@@ -131,6 +135,8 @@ export class RedisKeys {
       record: `${base}:w:${id}`,
       idempotency: idempotencyKey === undefined ? `${base}:k` : `${base}:k:${id}:${idempotencyKey}`,
       history: `${base}:h:${id}`,
+      checkpoints: `${base}:g:${id}`,
+      checkpointOrder: `${base}:y:${id}`,
       ...this.shard(shard),
     };
   }
@@ -138,6 +144,12 @@ export class RedisKeys {
   /** The key of a workflow's kept earlier versions. */
   history(id: string): string {
     return `${this.base(this.shardOf(id))}:h:${id}`;
+  }
+
+  /** The keys of a thread's checkpoints (the thread id is a workflow id). */
+  thread(id: string): { checkpoints: string; checkpointOrder: string } {
+    const base = this.base(this.shardOf(id));
+    return { checkpoints: `${base}:g:${id}`, checkpointOrder: `${base}:y:${id}` };
   }
 
   /** The keys of one shard's indexes: lexicographic index, expiry index, labels per id. */

@@ -20,10 +20,11 @@ export function defineScripts(client: StoreRedisClient): void {
   }
 }
 
-/** Runs a defined script by name with its keys then its arguments. */
-export function runScript(client: StoreRedisClient, name: ScriptName, keys: string[], args: (string | number)[]): Promise<unknown[]> {
-  // defineCommand adds methods at run time; ioredis types cannot know them, hence the index signature cast.
-  const command = (client as unknown as Record<string, (...a: (string | number)[]) => Promise<unknown>>)[commandName(name)];
+/** Runs a defined script by name with its keys then its arguments; with `bytes`, bulk replies come as Buffers. */
+export function runScript(client: StoreRedisClient, name: ScriptName, keys: string[], args: (string | number | Buffer)[], bytes = false): Promise<unknown[]> {
+  // defineCommand adds methods at run time (and a "…Buffer" twin); ioredis types cannot know them, hence the cast.
+  const commands = client as unknown as Record<string, (...a: (string | number | Buffer)[]) => Promise<unknown>>;
+  const command = commands[bytes ? `${commandName(name)}Buffer` : commandName(name)];
   if (!command) throw new Error(`script ${name} is not defined on this client`);
   return command.call(client, ...keys, ...args) as Promise<unknown[]>;
 }

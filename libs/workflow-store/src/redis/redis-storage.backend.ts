@@ -47,6 +47,8 @@ import { DEFAULT_HUB_OPTIONS, EventHub } from '../events/event-hub.js';
 import type { EventPosition } from '../events/event-id.js';
 import type { WatchFilter, WatchMessage } from '../events/workflow-event.js';
 import { EventsDisabledError } from '../errors/events-disabled.error.js';
+import type { CheckpointStorage } from '../checkpoints/checkpoint-storage.js';
+import { RedisCheckpoints } from './redis-checkpoints.js';
 
 /** Expired index entries each write sweeps from its shard, on top of the periodic sweep. */
 const PURGE_PER_WRITE = 16;
@@ -84,6 +86,7 @@ export class RedisStorageBackend implements StorageBackend {
   /** The root's notice channels (one subscriber connection per master), created by the first watch of any tenant. */
   private noticeHub: NoticeHub | undefined;
   readonly shards: number;
+  readonly checkpoints: CheckpointStorage = new RedisCheckpoints(this);
 
   /** `view`: a tenant view of `view.root`; every key carries the tenant in its hash tag. */
   constructor(
@@ -164,7 +167,38 @@ export class RedisStorageBackend implements StorageBackend {
   }
 
   async save(write: RecordWrite, expectedVersion: number | undefined, idempotency: Idempotency | undefined, leaseToken: number | undefined): Promise<WriteReply> {
-    const reply = await this.write('save', write.id, idempotency, [
+    const reply = await this.write('save', write.id, idempotency, this.saveArgs(write, expectedVersion, idempotency, leaseToken));
+    return this.writeReply(reply, write.id, write.stateJson, idempotency, expectedVersion, leaseToken);
+  }
+
+  /**
+   * A save of a thread's workflow that also stores a checkpoint or pending writes (`extra`: save-12's ARGV[18] on),
+   * in the same script. Throws the typed refusal (LeaseHeld, LeaseLost).
+   */
+  async saveThread(write: RecordWrite, newType: string, leaseToken: number | undefined, extra: (string | number | Buffer)[]): Promise<void> {
+    const reply = await this.write('save', write.id, undefined, [...this.saveArgs(write, undefined, undefined, leaseToken, newType), ...extra]);
+    if (Number(reply[0]) !== ScriptStatus.Applied) throw scriptRefusal(reply, write.id, undefined, undefined, leaseToken);
+  }
+
+  /** A script on a thread's own keys (checkpoint writes, reads), with the typed errors; replies keep their bytes. */
+  async runThreadScript(name: ScriptName, thread: string, keys: string[], args: (string | number | Buffer)[], isWrite: boolean): Promise<unknown[]> {
+    if (isWrite) {
+      if (this.formatLevel !== 'recorded') await this.ensureFormat();
+      return this.runWrite(name, thread, keys, args);
+    }
+    if (this.formatLevel === 'unchecked') await this.ensureFormat(false);
+    return (await this.run(name, keys, args, name, false, true)) as unknown[];
+  }
+
+  /** save-12's arguments; `newType` is the type of a workflow this save creates without naming one. */
+  private saveArgs(
+    write: RecordWrite,
+    expectedVersion: number | undefined,
+    idempotency: Idempotency | undefined,
+    leaseToken: number | undefined,
+    newType = DEFAULT_TYPE,
+  ): (string | number)[] {
+    return [
       write.id,
       write.type ?? '',
       write.status ?? '',
@@ -174,15 +208,14 @@ export class RedisStorageBackend implements StorageBackend {
       idempotency?.fingerprint ?? '',
       this.idempotencyWindowMs,
       PURGE_PER_WRITE,
-      DEFAULT_TYPE,
+      newType,
       DEFAULT_STATUS,
       this.limits.defaultTtlSeconds,
       ...this.feedArgs,
       this.limits.historyVersions,
       leaseToken ?? '',
       this.indexMarginFloorMs,
-    ]);
-    return this.writeReply(reply, write.id, write.stateJson, idempotency, expectedVersion, leaseToken);
+    ];
   }
 
   private get idempotencyWindowMs(): number {
@@ -436,7 +469,7 @@ export class RedisStorageBackend implements StorageBackend {
     }
   }
 
-  private async write(name: ScriptName, id: string, idempotency: Idempotency | undefined, args: (string | number)[]): Promise<unknown[]> {
+  private async write(name: ScriptName, id: string, idempotency: Idempotency | undefined, args: (string | number | Buffer)[]): Promise<unknown[]> {
     if (this.formatLevel !== 'recorded') await this.ensureFormat();
     const keys = this.keys.forWorkflow(id, idempotency?.key);
     const scriptKeys = [
@@ -450,12 +483,14 @@ export class RedisStorageBackend implements StorageBackend {
       keys.notice,
       keys.leases,
       keys.leaseExpiry,
+      keys.checkpoints,
+      keys.checkpointOrder,
     ];
     return this.runWrite(name, id, scriptKeys, args);
   }
 
   /** A write script on keys of one workflow's shard; with REDIS_DURABILITY=replica confirmed by a replica. */
-  private async runWrite(name: ScriptName, id: string, keys: string[], args: (string | number)[]): Promise<unknown[]> {
+  private async runWrite(name: ScriptName, id: string, keys: string[], args: (string | number | Buffer)[]): Promise<unknown[]> {
     if (this.options.durability === 'replica') return this.replicaAck.writeConfirmed(name, id, keys, args);
     return (await this.run(name, keys, args, name, true)) as unknown[];
   }
@@ -538,10 +573,10 @@ export class RedisStorageBackend implements StorageBackend {
     return { kind: 'applied-json', workflow: workflowFromWriteReply(id, reply), stateJson };
   }
 
-  private async run(name: ScriptName, keys: string[], args: (string | number)[], operation: string, isWrite: boolean): Promise<unknown> {
+  private async run(name: ScriptName, keys: string[], args: (string | number | Buffer)[], operation: string, isWrite: boolean, bytes = false): Promise<unknown> {
     this.assertReady(operation);
     try {
-      return await runScript(this.client, name, keys, args);
+      return await runScript(this.client, name, keys, args, bytes);
     } catch (error) {
       throw mapRedisError(error, operation, isWrite);
     }

@@ -27,7 +27,7 @@ export class ReplicaConfirmation {
    * is not confirmed. A write applied but not confirmed is `OutcomeUnknownError`, never a success; a refusal
    * (conflict, not found) is reported as such.
    */
-  async writeConfirmed(name: ScriptName, id: string, keys: string[], args: (string | number)[]): Promise<unknown[]> {
+  async writeConfirmed(name: ScriptName, id: string, keys: string[], args: (string | number | Buffer)[]): Promise<unknown[]> {
     this.host.assertReady(name);
     const client = this.host.client();
     const epoch = this.host.epoch();

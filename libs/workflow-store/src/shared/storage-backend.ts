@@ -4,6 +4,7 @@ import type { Lease, ReplayInfo, RestoreOutcome, Workflow } from '../workflow.ty
 import type { EventPosition } from '../events/event-id.js';
 import type { WatchFilter, WatchMessage } from '../events/workflow-event.js';
 import type { StoredWorkflowBytes, StoredWorkflowJson, WorkflowMeta } from '../workflow-json.js';
+import type { CheckpointStorage } from '../checkpoints/checkpoint-storage.js';
 
 /** A fully resolved new workflow, ready to store. */
 export interface NewRecord {
@@ -86,6 +87,8 @@ export interface ListSlice {
 export interface StorageBackend {
   /** How many shards a walk goes through (positions carry a shard below it); 1 on the memory backend. */
   readonly shards: number;
+  /** LangGraph checkpoints of threads, which are workflows of this backend (WorkflowCheckpointSaver). */
+  readonly checkpoints: CheckpointStorage;
   /** Opens connections / loads snapshots; throws `StoreUnavailableError` with the real cause. */
   connect(): Promise<void>;
   /**

@@ -51,6 +51,7 @@ import { decodeCursor, encodeCursor } from './list-cursor.js';
 import { rangeOf, type ListPosition } from './list-order.js';
 import { applyMergePatch } from './merge-patch.js';
 import { serializeState } from './state-json.js';
+import type { CheckpointStorage } from '../checkpoints/checkpoint-storage.js';
 import type { StorageBackend, StoredReplay, WriteReply } from './storage-backend.js';
 import { checkTtl } from './ttl-policy.js';
 import { validate } from './validate.js';
@@ -279,6 +280,11 @@ export class ValidatingWorkflowStore extends WorkflowStore {
       this.tenants.set(tenant, view);
     }
     return view;
+  }
+
+  checkpointStorage(ttlSeconds?: number): CheckpointStorage {
+    checkTtl(ttlSeconds, this.limits, 'ttlSeconds');
+    return this.backend.checkpoints;
   }
 
   async ping(): Promise<void> {

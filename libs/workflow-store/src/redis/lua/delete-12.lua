@@ -1,10 +1,10 @@
 #!lua flags=allow-oom
 --[[
-  Deletes a workflow, its history and its index entries, and records the event; allowed when Redis is out of memory
+  Deletes a workflow, its history, its checkpoints (a LangGraph thread's) and its index entries, and records the event; allowed when Redis is out of memory
   (it frees memory). Its idempotency key stays until the workflow would have expired (or the window ends), so a
   repeat is recognised.
   KEYS[1] rec  KEYS[2] idem  KEYS[3] idx  KEYS[4] exp  KEYS[5] lbl  KEYS[6] hist  KEYS[7] ev  KEYS[8] nt
-  KEYS[9] own  KEYS[10] lsz   (see includes/common.lua)
+  KEYS[9] own  KEYS[10] lsz  KEYS[11] cpg  KEYS[12] cpo   (see includes/common.lua, includes/checkpoints.lua)
   ARGV[1] id  ARGV[2] expected version ('' = any)  ARGV[3] request fingerprint ('' = no idempotency key)
   ARGV[4] idempotency window ms  ARGV[5] purge batch size
   ARGV[6] events retention ms (0 = no events)  ARGV[7] events kept per shard  ARGV[8] lease token ('' = none)
@@ -18,6 +18,7 @@
     { -8, last token }                        not the live lease's token: nothing written
 ]]
 -- @include common
+-- @include checkpoints
 local now = nowMs()
 local replay = replayOf(KEYS[2], ARGV[3], KEYS[1], KEYS[6])
 if replay then return replay end
@@ -28,7 +29,7 @@ local refused = fence(readLease(KEYS[9], ARGV[1]), ARGV[8], now)
 if refused then return refused end
 if ARGV[2] ~= '' and version ~= tonumber(ARGV[2]) then return { -2, version } end
 
-redis.call('DEL', KEYS[1], KEYS[6])
+redis.call('DEL', KEYS[1], KEYS[6], KEYS[11], KEYS[12])
 unindex(KEYS[3], KEYS[4], KEYS[5], ARGV[1])
 dropLease(KEYS[9], KEYS[10], KEYS[3], ARGV[1])
 rememberKey(KEYS[2], ARGV[3], 'D', version, old.c, now, tonumber(ARGV[4]), old.e)

@@ -4,13 +4,20 @@
   it replaces in the history and records the event, all in this one script.
   With an expected version it is a compare-and-set: the workflow must exist at exactly that version.
   KEYS[1] rec  KEYS[2] idem  KEYS[3] idx  KEYS[4] exp  KEYS[5] lbl  KEYS[6] hist  KEYS[7] ev  KEYS[8] nt
-  KEYS[9] own  KEYS[10] lsz   (see includes/common.lua)
+  KEYS[9] own  KEYS[10] lsz  KEYS[11] cpg  KEYS[12] cpo   (see includes/common.lua, includes/checkpoints.lua)
   ARGV[1] id  ARGV[2] type ('' = keep)  ARGV[3] status ('' = keep)  ARGV[4] state JSON
   ARGV[5] ttl seconds ('' = keep)  ARGV[6] expected version ('' = unconditional)
   ARGV[7] request fingerprint ('' = no idempotency key)  ARGV[8] idempotency window ms  ARGV[9] purge batch size
   ARGV[10] default type  ARGV[11] default status  ARGV[12] default ttl seconds
   ARGV[13] events retention ms (0 = no events)  ARGV[14] events kept per shard  ARGV[15] history versions kept
   ARGV[16] lease token ('' = none)  ARGV[17] index TTL margin floor ms
+  ARGV[18] what else this write stores, for WorkflowCheckpointSaver (absent = nothing):
+    'c' a checkpoint: ARGV[19] namespace  ARGV[20] checkpoint id  ARGV[21] parent id ('' = none)  ARGV[22] record
+        ARGV[23] delta channels it holds a snapshot of ("ch\1ch…")  ARGV[24] channels it carries without a value
+        ARGV[25] checkpoints kept per namespace (0 = all)  ARGV[26] its channel versions ("ch\1version\1…")
+        then pairs of channel, value: the values it changed
+    'w' pending writes: ARGV[19] namespace  ARGV[20] checkpoint id  ARGV[21] task id  then pairs of idx, record
+  A state of '' keeps the stored state (a checkpoint of a subgraph, an interrupt: the thread's summary stays).
   Returns:
     { 1, version, createdMs, updatedMs, expiresMs, type, status, ttl }  written
     { 2, outcome, version, record or false, created[, produced] }        same key, same request: applied earlier
@@ -21,6 +28,7 @@
     { -8, last token }                                                  not the live lease's token: nothing written
 ]]
 -- @include common
+-- @include checkpoints
 local now = nowMs()
 setIndexFloor(ARGV[17])
 local replay = replayOf(KEYS[2], ARGV[7], KEYS[1], KEYS[6])
@@ -29,7 +37,7 @@ local keep = tonumber(ARGV[15])
 -- The whole record only when the history keeps it; otherwise its header is all this needs.
 local oldRecord = nil
 local old = {}
-if keep > 0 then
+if keep > 0 or ARGV[4] == '' then
   oldRecord = redis.call('GET', KEYS[1])
   if oldRecord then old = parseHeader(oldRecord, KEYS[1]) end
 else
@@ -56,6 +64,8 @@ if version == 1 then
   observeExpired(KEYS[3], KEYS[4], KEYS[5], KEYS[7], KEYS[8], KEYS[9], KEYS[10], feed, ARGV[1], now)
   -- A lease an earlier life left (its index already gone) is not this workflow's.
   dropLease(KEYS[9], KEYS[10], KEYS[3], ARGV[1])
+  -- ... and neither are checkpoints it left.
+  redis.call('DEL', KEYS[11], KEYS[12])
 end
 if oldRecord then
   keepVersion(KEYS[6], keep, version - 1, oldRecord, expireAt)
@@ -63,7 +73,15 @@ elseif keep == 0 then
   -- History off: what an earlier setting kept goes, so no stale version is ever listed.
   redis.call('DEL', KEYS[6])
 end
-writeRecord(KEYS[1], headerOf(version, created, now, expireAt, ttl, wtype, status), ARGV[4], expireAt)
+local state = ARGV[4]
+if state == '' then state = oldRecord and string.sub(oldRecord, string.find(oldRecord, '\n', 1, true) + 1) or '{}' end
+writeRecord(KEYS[1], headerOf(version, created, now, expireAt, ttl, wtype, status), state, expireAt)
+if ARGV[18] == 'c' then
+  cpPut(KEYS[11], KEYS[12], ARGV[19], ARGV[20], ARGV[21], ARGV[22], ARGV[23], ARGV[24], tonumber(ARGV[25]), ARGV[26], ARGV, 27)
+elseif ARGV[18] == 'w' then
+  cpPutWrites(KEYS[11], ARGV[19], ARGV[20], ARGV[21], ARGV, 22)
+end
+cpFollow(KEYS[11], KEYS[12], expireAt)
 reindex(KEYS[3], KEYS[4], KEYS[5], ARGV[1], wtype, status, version, expireAt, ttl)
 rememberKey(KEYS[2], ARGV[7], version == 1 and 'C' or 'W', version, created, now, tonumber(ARGV[8]), expireAt)
 afterWrite(KEYS[9], KEYS[10], KEYS[3], lease, ARGV[1], now, expireAt)

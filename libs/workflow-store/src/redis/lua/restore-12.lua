@@ -3,7 +3,7 @@
   Writes a complete record as it is (import, migration), unless the stored one is as new or newer, with the
   earlier versions given (an export's history) as its history, and records the event.
   KEYS[1] rec  KEYS[2] idem (placeholder, untouched)  KEYS[3] idx  KEYS[4] exp  KEYS[5] lbl  KEYS[6] hist
-  KEYS[7] ev  KEYS[8] nt  KEYS[9] own  KEYS[10] lsz   (see includes/common.lua)
+  KEYS[7] ev  KEYS[8] nt  KEYS[9] own  KEYS[10] lsz  KEYS[11] cpg  KEYS[12] cpo   (see includes/common.lua, includes/checkpoints.lua)
   ARGV[1] id  ARGV[2] type  ARGV[3] status  ARGV[4] state JSON  ARGV[5] version
   ARGV[6] created ms  ARGV[7] updated ms  ARGV[8] expires ms  ARGV[9] ttl seconds  ARGV[10] purge batch size
   ARGV[11] events retention ms (0 = no events)  ARGV[12] events kept per shard  ARGV[13] history versions kept
@@ -14,6 +14,7 @@
     { -5, stored version }  stored version is equal or higher, nothing written
 ]]
 -- @include common
+-- @include checkpoints
 local now = nowMs()
 setIndexFloor(ARGV[14])
 local version, expireAt, purgeLimit = tonumber(ARGV[5]), tonumber(ARGV[8]), tonumber(ARGV[10])
@@ -27,6 +28,8 @@ writeRecord(KEYS[1], headerOf(ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[
 -- The restored workflow's history is the one given with it, never what a lower stored version had; a lease on the
 -- workflow it replaces does not carry over.
 redis.call('DEL', KEYS[6])
+if not current then redis.call('DEL', KEYS[11], KEYS[12]) end
+cpFollow(KEYS[11], KEYS[12], expireAt)
 dropLease(KEYS[9], KEYS[10], KEYS[3], ARGV[1])
 local keep = tonumber(ARGV[13])
 for i = 15, #ARGV - 1, 2 do

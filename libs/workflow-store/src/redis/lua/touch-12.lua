@@ -1,9 +1,9 @@
 #!lua
 --[[
-  Restarts a workflow's TTL (and its history's) without changing its state, version or updatedAt, and records the
+  Restarts a workflow's TTL (and its history's and checkpoints') without changing its state, version or updatedAt, and records the
   event.
   KEYS[1] rec  KEYS[2] idem  KEYS[3] idx  KEYS[4] exp  KEYS[5] lbl  KEYS[6] hist  KEYS[7] ev  KEYS[8] nt
-  KEYS[9] own  KEYS[10] lsz   (see includes/common.lua)
+  KEYS[9] own  KEYS[10] lsz  KEYS[11] cpg  KEYS[12] cpo   (see includes/common.lua, includes/checkpoints.lua)
   ARGV[1] id  ARGV[2] ttl seconds ('' = the workflow's own)  ARGV[3] request fingerprint ('' = no idempotency key)
   ARGV[4] idempotency window ms  ARGV[5] purge batch size
   ARGV[6] events retention ms (0 = no events)  ARGV[7] events kept per shard  ARGV[8] lease token ('' = none)
@@ -17,6 +17,7 @@
     { -8, last token }                        not the live lease's token: nothing written
 ]]
 -- @include common
+-- @include checkpoints
 local now = nowMs()
 setIndexFloor(ARGV[9])
 local replay = replayOf(KEYS[2], ARGV[3], KEYS[1], KEYS[6])
@@ -34,6 +35,7 @@ local state = string.sub(record, string.find(record, '\n', 1, true) + 1)
 local header = headerOf(old.v, old.c, old.u, expireAt, ttl, old.t, old.s)
 writeRecord(KEYS[1], header, state, expireAt)
 redis.call('PEXPIREAT', KEYS[6], expireAt)
+cpFollow(KEYS[11], KEYS[12], expireAt)
 reindex(KEYS[3], KEYS[4], KEYS[5], ARGV[1], old.t, old.s, old.v, expireAt, ttl)
 rememberKey(KEYS[2], ARGV[3], 'T', old.v, old.c, now, tonumber(ARGV[4]), expireAt)
 afterWrite(KEYS[9], KEYS[10], KEYS[3], lease, ARGV[1], now, expireAt)
