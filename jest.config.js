@@ -27,5 +27,6 @@ export default {
     { ...common, displayName: 'fault', testMatch: ['<rootDir>/test/fault/**/*.spec.ts'] },
     { ...common, displayName: 'cluster', testMatch: ['<rootDir>/test/cluster/**/*.spec.ts'] },
     { ...common, displayName: 'sentinel', testMatch: ['<rootDir>/test/sentinel/**/*.spec.ts'] },
+    { ...common, displayName: 'langgraph', testMatch: ['<rootDir>/test/langgraph/**/*.spec.ts'] },
   ],
 };

@@ -7,19 +7,24 @@ export class MemoryCheckpoints implements CheckpointStorage {
   constructor(private readonly backend: MemoryStorageBackend) {}
 
   async put(input: CheckpointPut): Promise<void> {
-    this.backend.saveThread(input.thread, input.write, (thread) => thread.put(input));
+    this.backend.saveThread(input.thread, input.write, (thread) => {
+      thread.put(input);
+      return input.ns === '' ? thread.rootVerdict(input.id, false) : undefined;
+    });
   }
 
   async putWrites(input: WritesPut): Promise<void> {
-    const apply = (thread: { putWrites: (ns: string, id: string, taskId: string, writes: WritesPut['writes']) => number }): void =>
-      void thread.putWrites(input.ns, input.id, input.taskId, input.writes);
     if (input.write) {
-      this.backend.saveThread(input.thread, input.write, apply);
+      // Only an interrupt of the root namespace writes the workflow with its writes (see the saver).
+      this.backend.saveThread(input.thread, input.write, (thread) => {
+        thread.putWrites(input.ns, input.id, input.taskId, input.writes);
+        return input.ns === '' ? thread.rootVerdict(input.id, true) : undefined;
+      });
       return;
     }
     const thread = this.backend.threadOf(input.thread, true);
     if (!thread) throw new NotFoundError(input.thread);
-    apply(thread);
+    thread.putWrites(input.ns, input.id, input.taskId, input.writes);
   }
 
   async read(thread: string, ns: string, id: string | undefined): Promise<StoredCheckpoint | undefined> {

@@ -158,18 +158,23 @@ export class MemoryStorageBackend implements StorageBackend {
    * A save of a thread's workflow (WorkflowCheckpointSaver) that also changes its checkpoints (`apply`), as one
    * step: an undefined state or status keeps the stored one, a new workflow gets `write.type`.
    */
-  saveThread(id: string, write: ThreadWrite, apply: (thread: MemoryThread) => void): void {
+  saveThread(id: string, write: ThreadWrite, apply: (thread: MemoryThread) => 'interrupted' | 'stale' | undefined): void {
     this.assertOpen();
     const existingEntry = this.entry(id);
     this.leases.fence(id, write.leaseToken);
     const existing = existingEntry?.workflow;
+    const thread = existingEntry?.thread ?? new MemoryThread();
+    // As save-12: an interrupted thread stays so until a newer root checkpoint; an older one leaves the summary.
+    const verdict = apply(thread);
+    const keepSummary = verdict === 'stale';
+    const status = verdict === 'interrupted' ? 'interrupted' : keepSummary ? existing?.status : write.status;
     const now = Date.now();
     const workflow = this.build(
       id,
       (existing?.version ?? 0) + 1,
       existing?.type ?? write.type,
-      write.status ?? existing?.status ?? DEFAULT_STATUS,
-      write.stateJson ?? JSON.stringify(existing?.state ?? {}),
+      status ?? existing?.status ?? DEFAULT_STATUS,
+      (keepSummary ? undefined : write.stateJson) ?? JSON.stringify(existing?.state ?? {}),
       write.ttlSeconds ?? existing?.ttlSeconds ?? this.limits.defaultTtlSeconds,
       existing ? Date.parse(existing.createdAt) : now,
       now,
@@ -177,8 +182,6 @@ export class MemoryStorageBackend implements StorageBackend {
     const history = existingEntry
       ? [existingEntry.workflow, ...existingEntry.history].filter((kept) => kept.version > workflow.version - 1 - this.limits.historyVersions)
       : [];
-    const thread = existingEntry?.thread ?? new MemoryThread();
-    apply(thread);
     this.commit(workflow, undefined, history, thread);
   }
 

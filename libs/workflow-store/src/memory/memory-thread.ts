@@ -20,6 +20,9 @@ interface Kept {
 export class MemoryThread {
   /** Namespace -> checkpoint id -> checkpoint. */
   private readonly namespaces = new Map<string, Map<string, Kept>>();
+  /** The root namespace's newest checkpoint put, and newest checkpoint an interrupt was written for. */
+  private latestRoot = '';
+  private interruptedAt = '';
   /** Namespace -> "channel\0writer" -> a channel value and how many checkpoints refer to it. */
   private readonly values = new Map<string, Map<string, { record: Buffer; count: number }>>();
 
@@ -54,6 +57,17 @@ export class MemoryThread {
     for (const channel of snapshotChannels) anchors.set(channel, id);
     checkpoints.set(id, { record: Buffer.from(record), refs, anchors, writes: before?.writes ?? new Map() });
     if (keepLast > 0) this.prune(ns, keepLast);
+  }
+
+  /** As cpRoot in includes/checkpoints.lua: what a root put or interrupt of `id` means for the thread's workflow. */
+  rootVerdict(id: string, interrupt: boolean): 'interrupted' | 'stale' | undefined {
+    if (interrupt) {
+      if (id > this.interruptedAt) this.interruptedAt = id;
+      return this.interruptedAt >= this.latestRoot ? 'interrupted' : 'stale';
+    }
+    if (id < this.latestRoot) return 'stale';
+    this.latestRoot = id;
+    return this.interruptedAt >= id ? 'interrupted' : undefined;
   }
 
   private checkpointsOf(ns: string): Map<string, Kept> {

@@ -37,7 +37,7 @@ local keep = tonumber(ARGV[15])
 -- The whole record only when the history keeps it; otherwise its header is all this needs.
 local oldRecord = nil
 local old = {}
-if keep > 0 or ARGV[4] == '' then
+if keep > 0 or ARGV[4] == '' or ARGV[18] then
   oldRecord = redis.call('GET', KEYS[1])
   if oldRecord then old = parseHeader(oldRecord, KEYS[1]) end
 else
@@ -73,8 +73,17 @@ elseif keep == 0 then
   -- History off: what an earlier setting kept goes, so no stale version is ever listed.
   redis.call('DEL', KEYS[6])
 end
-local state = ARGV[4]
-if state == '' then state = oldRecord and string.sub(oldRecord, string.find(oldRecord, '\n', 1, true) + 1) or '{}' end
+local oldState = oldRecord and string.sub(oldRecord, string.find(oldRecord, '\n', 1, true) + 1) or '{}'
+local state = ARGV[4] ~= '' and ARGV[4] or oldState
+-- A thread's root checkpoint or interrupt: an older one than the thread has seen leaves its summary alone.
+if ARGV[19] == '' and (ARGV[18] == 'c' or ARGV[18] == 'w') then
+  local verdict = cpRoot(KEYS[11], ARGV[20], ARGV[18] == 'w')
+  if verdict == 'interrupted' then
+    status = 'interrupted'
+  elseif verdict == 'stale' then
+    status, state = old.s or status, oldState
+  end
+end
 writeRecord(KEYS[1], headerOf(version, created, now, expireAt, ttl, wtype, status), state, expireAt)
 if ARGV[18] == 'c' then
   cpPut(KEYS[11], KEYS[12], ARGV[19], ARGV[20], ARGV[21], ARGV[22], ARGV[23], ARGV[24], tonumber(ARGV[25]), ARGV[26], ARGV, 27)

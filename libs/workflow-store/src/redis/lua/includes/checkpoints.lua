@@ -12,6 +12,8 @@
 --                           nearest checkpoint on its path holding that channel's snapshot (itself when it holds it)
 --              "i\0ns\0id"  the pending writes stored for it: "task\0idx\1task\0idx…"
 --              "w\0ns\0id\0task\0idx"  one pending write (opaque bytes: channel, type, task path, value)
+--              "l\0" / "x\0"  the root namespace's newest checkpoint put / newest checkpoint an interrupt was
+--                           written for (the thread's status: see cpRoot)
 --   cpo  zset  "ns\0id" (score 0): a namespace's checkpoints in id order (uuid6 ids sort by time), so the latest
 --              is one ZRANGE and a page of `list` is one ZRANGE, whatever the thread's size
 -- Names, ids and task ids never hold \0 or \1 (the caller refuses them).
@@ -154,6 +156,23 @@ local function cpPutWrites(graphKey, ns, id, task, argv, from)
     redis.call('HSET', graphKey, index, listed and (listed .. CP_LIST .. joined) or joined)
   end
   return #added
+end
+
+-- What a root-namespace put (interrupt false) or interrupt write (true) of checkpoint `id` means for the thread's
+-- workflow: 'stale' (an older checkpoint than one already put, or an interrupt of one: the summary stays),
+-- 'interrupted' (the newest checkpoint put is one an interrupt was written for: LangGraph may put checkpoints up to
+-- the interrupted one after the interrupt's write), or nil (the put's own summary and status hold).
+local function cpRoot(graphKey, id, interrupt)
+  local latest = redis.call('HGET', graphKey, 'l' .. CP_SEP) or ''
+  local interrupted = redis.call('HGET', graphKey, 'x' .. CP_SEP) or ''
+  if interrupt then
+    if id > interrupted then redis.call('HSET', graphKey, 'x' .. CP_SEP, id); interrupted = id end
+    return interrupted >= latest and 'interrupted' or 'stale'
+  end
+  if id < latest then return 'stale' end
+  redis.call('HSET', graphKey, 'l' .. CP_SEP, id)
+  if interrupted >= id then return 'interrupted' end
+  return nil
 end
 
 -- The thread's checkpoint keys live exactly as long as its workflow record (no-ops when it has none).
