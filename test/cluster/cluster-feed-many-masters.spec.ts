@@ -16,9 +16,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import calculateSlot from 'cluster-key-slot';
 import { Redis } from 'ioredis';
-import { OutcomeUnknownError, StoreUnavailableError, type ValidatingWorkflowStore, type WorkflowEvent } from '#workflow-store';
+import type { ValidatingWorkflowStore, WorkflowEvent } from '#workflow-store';
 import type { RedisKeys } from '../../libs/workflow-store/src/redis/redis-keys.js';
-import { checkFeed, clientList, FeedRecorder, head, type FeedWrite } from '../fault/change-feed.js';
+import { checkFeed, clientList, expectCleanFeed, FeedRecorder, head, KeyedWriters, type FeedWrite } from '../fault/change-feed.js';
 import { inParallel } from '../support/in-parallel.js';
 import { layoutOf } from '../support/redis-layout.js';
 import { randomId, randomPrefix } from '../support/random-ids.js';
@@ -183,13 +183,7 @@ describe(`change feed on a ${MASTERS}-master Redis Cluster, REDIS_SHARDS=${SHARD
     expect(live.error).toBeUndefined();
     expect(live.resets).toEqual([]);
     expect(live.events).toHaveLength(writes.length);
-    expect({
-      duplicates: head(check.duplicates),
-      missing: head(check.missing),
-      outOfOrder: head(check.outOfOrder),
-      positionsBackwards: head(check.positionsBackwards),
-      versionGaps: head(check.versionGaps),
-    }).toEqual({ duplicates: [], missing: [], outOfOrder: [], positionsBackwards: [], versionGaps: [] });
+    expectCleanFeed(check);
     expect(held.perNode.filter((p) => p.command > 1)).toEqual([]);
     expect(held.command).toBeLessThanOrEqual(held.perNode.length);
     expect(held.perNode.filter((p) => p.feed > 1 || (p.feed > 0 && !p.master))).toEqual([]);
@@ -214,31 +208,10 @@ describe(`change feed on a ${MASTERS}-master Redis Cluster, REDIS_SHARDS=${SHARD
     }
     const live = new FeedRecorder(await root.watch({ type: 'moving' }));
     recorders.push(live);
-    const writes: FeedWrite[] = [];
-    for (const id of ids) writes.push({ id, outcome: 'ok', version: (await root.create({ id, type: 'moving', state: {} })).version });
-    const unexpected: string[] = [];
-    let unknowns = 0;
-    let unavailable = 0;
-    let stop = false;
-    const writer = async (id: string): Promise<void> => {
-      for (let n = 0; !stop; n++) {
-        const op = `${id}.op${n}`;
-        while (!stop) {
-          try {
-            writes.push({ id, outcome: 'ok', version: (await root.update(id, { state: { [op]: true } }, { operationId: op })).version });
-            break;
-          } catch (error) {
-            if (error instanceof OutcomeUnknownError) {
-              unknowns += 1;
-              writes.push({ id, outcome: 'unknown' });
-            } else if (error instanceof StoreUnavailableError) unavailable += 1;
-            else unexpected.push(`${(error as Error).name}: ${(error as Error).message}`);
-            await sleep(20); // then the same operation id: applied at most once
-          }
-        }
-      }
-    };
-    const load = Promise.all(ids.map((id) => writer(id)));
+    const writers = new KeyedWriters(root);
+    await writers.create(ids, 'moving');
+    writers.start(ids);
+    const { writes } = writers;
     const moveTimes: number[] = [];
     const moveWindows: [number, number][] = [];
     try {
@@ -253,13 +226,11 @@ describe(`change feed on a ${MASTERS}-master Redis Cluster, REDIS_SHARDS=${SHARD
       }
       await sleep(500); // writers go on against the slots' final master
     } finally {
-      stop = true;
-      await load;
+      await writers.stop();
     }
     const owner = (await (cluster as RedisCluster).masters()).find((m) => m.id === (MOVES % 2 === 1 ? target.id : source.id)) as ClusterNodeInfo;
-    const finals = new Map<string, number>();
-    for (const id of ids) finals.set(id, (await root.get(id))?.version ?? 0);
-    const delivered = await live.waitFor((r) => ids.every((id) => r.events.some((e) => e.id === id && e.version === finals.get(id))), 15_000);
+    const finals = await writers.finals();
+    const delivered = await live.waitForFinals(finals, 15_000);
     await sleep(500);
     const check = checkFeed(live.events, writes, finals);
     const held = await connections();
@@ -277,11 +248,11 @@ describe(`change feed on a ${MASTERS}-master Redis Cluster, REDIS_SHARDS=${SHARD
     }
     console.log(
       `${MOVES} moves of ${MOVED_SLOTS} slots between :${source.server.port} and :${target.server.port} (${moveTimes.join(', ')} ms) under load: ` +
-        `${writes.filter((w) => w.outcome === 'ok').length} acknowledged writes (${movedWrites} to workflows in the moving slots), ${unknowns} outcome-unknown, ` +
-        `${unavailable} unavailable; feed ${live.events.length} events, missing ${check.missing.length}: ${whenMissing.join('; ') || '-'}; afterwards ${describeConnections(held)}`,
+        `${writers.acknowledged} acknowledged writes (${movedWrites} to workflows in the moving slots), ${writers.unknowns} outcome-unknown, ` +
+        `${writers.unavailable} unavailable; feed ${live.events.length} events, missing ${check.missing.length}: ${whenMissing.join('; ') || '-'}; afterwards ${describeConnections(held)}`,
     );
     expect(slots.every((slot) => owns(owner, slot))).toBe(true);
-    expect(unexpected).toEqual([]);
+    expect(writers.unexpected).toEqual([]);
     expect(movedWrites).toBeGreaterThan(100);
     expect(delivered).toBe(true);
     expect(live.error).toBeUndefined();
@@ -298,17 +269,11 @@ describe(`change feed on a ${MASTERS}-master Redis Cluster, REDIS_SHARDS=${SHARD
     const first = live.events[0] as WorkflowEvent;
     const resumed = new FeedRecorder(await root.watch({ type: 'moving' }, { after: `${Number(first.eventId.split('-')[0]) - 1}-0-0` }));
     recorders.push(resumed);
-    expect(await resumed.waitFor((r) => ids.every((id) => r.events.some((e) => e.id === id && e.version === finals.get(id))), 15_000)).toBe(true);
+    expect(await resumed.waitForFinals(finals, 15_000)).toBe(true);
     const replayed = checkFeed(resumed.events, writes, finals);
     console.log(`resumed from before the first write: ${resumed.events.length} events, resets ${resumed.resets.join(',') || '-'}; live resets ${live.resets.join(',') || '-'}`);
     expect(resumed.resets).toEqual([]);
-    expect({
-      duplicates: head(replayed.duplicates),
-      missing: head(replayed.missing),
-      outOfOrder: head(replayed.outOfOrder),
-      positionsBackwards: head(replayed.positionsBackwards),
-      versionGaps: head(replayed.versionGaps),
-    }).toEqual({ duplicates: [], missing: [], outOfOrder: [], positionsBackwards: [], versionGaps: [] });
+    expectCleanFeed(replayed);
     expect(held.perNode.filter((p) => p.command > 1)).toEqual([]);
     expect(held.perNode.filter((p) => p.feed > 1 || (p.feed > 0 && !p.master))).toEqual([]);
   }, 120_000);

@@ -11,8 +11,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import calculateSlot from 'cluster-key-slot';
-import { OutcomeUnknownError, StoreUnavailableError, type ValidatingWorkflowStore } from '#workflow-store';
-import { checkFeed, FeedRecorder, head, type FeedWrite } from '../fault/change-feed.js';
+import type { ValidatingWorkflowStore } from '#workflow-store';
+import { checkFeed, expectCleanFeed, FeedRecorder, KeyedWriters, resumeWatch } from '../fault/change-feed.js';
 import { layoutOf } from '../support/redis-layout.js';
 import { randomId, randomPrefix } from '../support/random-ids.js';
 import { RedisCluster, type ClusterNodeInfo } from '../support/redis-cluster.js';
@@ -25,8 +25,7 @@ const stores: ValidatingWorkflowStore[] = [];
 const recorders: FeedRecorder[] = [];
 const prefix = randomPrefix();
 const layout = layoutOf(prefix);
-let stop = false;
-let load: Promise<unknown> | undefined;
+let writers: KeyedWriters | undefined;
 
 const open = async (): Promise<ValidatingWorkflowStore> => {
   const store = await (cluster as RedisCluster).openStore(prefix, { REDIS_DURABILITY: 'replica', REDIS_PURGE_INTERVAL_MS: '0' });
@@ -42,8 +41,7 @@ beforeAll(async () => {
   cluster = await RedisCluster.start({ masters: 3, replicas: 1 });
 }, 60_000);
 afterAll(async () => {
-  stop = true;
-  await load;
+  await writers?.stop();
   for (const recorder of recorders) await recorder.close();
   for (const store of stores) await store.close();
   await cluster?.stop();
@@ -94,32 +92,10 @@ describe('change feed on a Redis Cluster with replicas', () => {
       const id = randomId('cff');
       if ((ownerOf(id, masters) === victim) === ids.length < WRITERS / 2) ids.push(id);
     }
-    const writes: FeedWrite[] = [];
-    for (const id of ids) writes.push({ id, outcome: 'ok', version: (await writer.create({ id, type, state: {} })).version });
-    const oks: { id: string; at: number }[] = [];
-    const unexpected: string[] = [];
-    let unknowns = 0;
-    let unavailable = 0;
-    const write = async (id: string): Promise<void> => {
-      for (let n = 0; !stop; n++) {
-        const op = `${id}.op${n}`;
-        while (!stop) {
-          try {
-            writes.push({ id, outcome: 'ok', version: (await writer.update(id, { state: { [op]: true } }, { operationId: op })).version });
-            oks.push({ id, at: Date.now() });
-            break;
-          } catch (error) {
-            if (error instanceof OutcomeUnknownError) {
-              unknowns += 1;
-              writes.push({ id, outcome: 'unknown' });
-            } else if (error instanceof StoreUnavailableError) unavailable += 1;
-            else unexpected.push(`${(error as Error).name}: ${(error as Error).message}`);
-            await sleep(20); // then the same operation id again: applied at most once
-          }
-        }
-      }
-    };
-    load = Promise.all(ids.map((id) => write(id)));
+    writers = new KeyedWriters(writer);
+    await writers.create(ids, type);
+    writers.start(ids);
+    const { oks } = writers;
 
     await sleep(600);
     const seenBeforeKill = live.events.length;
@@ -144,45 +120,29 @@ describe('change feed on a Redis Cluster with replicas', () => {
       const writingAgain = (): boolean => ids.every((id) => oks.filter((ok) => ok.id === id && ok.at > rejoinedAt).length >= 5);
       while (rejoinedAt && !writingAgain() && Date.now() - rejoinedAt < 15_000) await sleep(50);
     } finally {
-      stop = true;
-      await load;
+      await writers.stop();
     }
 
-    const finals = new Map<string, number>();
-    for (const id of ids) finals.set(id, (await writer.get(id))?.version ?? 0);
-    const caughtUp = await live.waitFor((r) => ids.every((id) => r.events.some((e) => e.id === id && e.version === finals.get(id))), 15_000);
+    const finals = await writers.finals();
+    const caughtUp = await live.waitForFinals(finals, 15_000);
     await sleep(300);
-    const check = checkFeed(live.events, writes, finals);
+    const check = checkFeed(live.events, writers.writes, finals);
 
-    const late = await open();
-    const resumed = new FeedRecorder(await late.watch({ type }, { after: lastBeforeKill?.eventId }));
-    recorders.push(resumed);
-    const rest = live.events.slice(seenBeforeKill).map((e) => e.eventId);
-    await resumed.waitFor((r) => r.events.length >= rest.length, 10_000);
-    await sleep(300);
+    const resumed = await resumeWatch(await open(), type, live, seenBeforeKill, recorders, 10_000);
 
     const onVictim = ids.filter((id) => ownerOf(id, masters) === victim);
     console.log(
       `feed across a Cluster failover: replica promoted ${promotedAt - killedAt} ms after the kill, old master a replica again after ${rejoinedAt - killedAt} ms; ` +
-        `${writes.filter((w) => w.outcome === 'ok').length} acknowledged writes (${oks.filter((ok) => ok.at > killedAt && onVictim.includes(ok.id)).length} to the failed-over slots after the kill), ` +
-        `${unknowns} outcome-unknown, ${unavailable} unavailable; feed ${live.events.length} events (${seenBeforeKill} before the kill); resume: ${resumed.events.length} events (expected ${rest.length})`,
+        `${writers.acknowledged} acknowledged writes (${oks.filter((ok) => ok.at > killedAt && onVictim.includes(ok.id)).length} to the failed-over slots after the kill), ` +
+        `${writers.unknowns} outcome-unknown, ${writers.unavailable} unavailable; feed ${live.events.length} events (${seenBeforeKill} before the kill); resume: ${resumed.recorder.events.length} events (expected ${resumed.rest.length})`,
     );
-    expect(unexpected).toEqual([]);
+    expect(writers.unexpected).toEqual([]);
     expect(promotedAt).toBeGreaterThan(0);
     expect(rejoinedAt).toBeGreaterThan(0);
     expect(oks.filter((ok) => ok.at > rejoinedAt && onVictim.includes(ok.id)).length).toBeGreaterThanOrEqual(5 * onVictim.length);
     expect(caughtUp).toBe(true);
     expect(live.error).toBeUndefined();
     expect(live.resets).toEqual([]);
-    expect({
-      duplicates: head(check.duplicates),
-      missing: head(check.missing),
-      outOfOrder: head(check.outOfOrder),
-      positionsBackwards: head(check.positionsBackwards),
-      versionGaps: head(check.versionGaps),
-    }).toEqual({ duplicates: [], missing: [], outOfOrder: [], positionsBackwards: [], versionGaps: [] });
-    expect(resumed.error).toBeUndefined();
-    expect(resumed.resets).toEqual([]);
-    expect(resumed.events.map((e) => e.eventId)).toEqual(rest);
+    expectCleanFeed(check, resumed);
   }, 90_000);
 });

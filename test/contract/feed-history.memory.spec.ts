@@ -1,22 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import { createWorkflowStore, loadWorkflowStoreConfig } from '#workflow-store';
-import { quietLogger } from '../support/quiet-logger.js';
 import { describeFeedContract } from './feed.contract.js';
-import { Collector, freshTenant, messageText, sleep, uniq, type FeedHarness, type FeedStore } from './feed-support.js';
+import { Collector, freshTenant, memoryFeedHarness, messageText, sleep, uniq, type FeedStore } from './feed-support.js';
 import { describeHistoryContract } from './history.contract.js';
 
 // The reference backend runs the suites first: if they fail here, the suite or the core is wrong, not Redis.
-const harness: FeedHarness = {
-  async makeStore(env = {}) {
-    const store = createWorkflowStore(loadWorkflowStoreConfig(env), quietLogger());
-    await store.connect();
-    return store;
-  },
-  // The memory backend observes an expiry when it meets the expired workflow: a read is enough.
-  async observeExpiries(store, ids) {
-    for (const id of ids) await store.get(id);
-  },
-};
+const harness = memoryFeedHarness();
 
 describeFeedContract('memory', harness);
 describeHistoryContract('memory', harness);

@@ -1,54 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createWorkflowStore, loadWorkflowStoreConfig, VersionNotKeptError, type ValidatingWorkflowStore } from '#workflow-store';
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { VersionNotKeptError, type ValidatingWorkflowStore } from '#workflow-store';
 import type { RedisStorageBackend } from '../../libs/workflow-store/src/redis/redis-storage.backend.js';
-import { quietLogger } from '../support/quiet-logger.js';
 import { randomPrefix } from '../support/random-ids.js';
 import { layoutOf } from '../support/redis-layout.js';
 import { RedisServer } from '../support/redis-server.js';
 import { describeFeedContract } from './feed.contract.js';
-import { Collector, brief, compareEventIds, freshTenant, messageText, rejectsWith, sleep, uniq, type FeedHarness, type FeedStore } from './feed-support.js';
+import { Collector, brief, compareEventIds, freshTenant, messageText, redisFeedHarness, rejectsWith, sleep, uniq, type FeedStore } from './feed-support.js';
 import { describeHistoryContract } from './history.contract.js';
-
-let server: RedisServer;
-beforeAll(async () => {
-  server = await RedisServer.start();
-});
-afterAll(async () => {
-  await server?.stop();
-});
-
-/** The configuration each store was made with, so `reopen` can open a second instance on the same data. */
-const configs = new WeakMap<FeedStore, Record<string, string>>();
-
-async function open(env: Record<string, string>): Promise<FeedStore> {
-  const store = createWorkflowStore(loadWorkflowStoreConfig(env), quietLogger());
-  await store.connect();
-  configs.set(store, env);
-  return store;
-}
 
 // A private redis-server for this file, a key prefix of its own for every store (unless reopened), no periodic
 // sweep (expiries are observed when the test sweeps).
-const harness: FeedHarness = {
-  makeStore(env = {}) {
-    return open({
-      USE_REDIS: 'true',
-      REDIS_URL: server.url,
-      REDIS_KEY_PREFIX: randomPrefix(),
-      REDIS_COMMAND_TIMEOUT_MS: '5000',
-      REDIS_PURGE_INTERVAL_MS: '0',
-      ...env,
-    });
-  },
-  async observeExpiries(store) {
-    await ((store as ValidatingWorkflowStore).backend as RedisStorageBackend).purgeExpired();
-  },
-  reopen(store) {
-    const env = configs.get(store);
-    if (!env) throw new Error('reopen: not a store of this harness');
-    return open(env);
-  },
-};
+const harness = redisFeedHarness();
+const server = harness.redis;
 
 describeFeedContract('redis', harness);
 describeHistoryContract('redis', harness);
@@ -59,7 +22,7 @@ describe('change feed and history: Redis specifics', () => {
     for (const store of opened.splice(0)) await store.close();
   });
   async function openOwn(env: Record<string, string>): Promise<FeedStore> {
-    const store = await open({ USE_REDIS: 'true', REDIS_COMMAND_TIMEOUT_MS: '5000', REDIS_PURGE_INTERVAL_MS: '0', ...env });
+    const store = await harness.open({ USE_REDIS: 'true', REDIS_COMMAND_TIMEOUT_MS: '5000', REDIS_PURGE_INTERVAL_MS: '0', ...env });
     opened.push(store);
     return store;
   }

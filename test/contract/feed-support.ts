@@ -1,8 +1,20 @@
 /**
- * Helpers of the change-feed and history suites (feed.contract.ts, history.contract.ts, feed-model.ts): a watch
- * consumer that records what it receives, event positions, unique names.
+ * Helpers of the change-feed and history suites (feed.contract.ts, history.contract.ts, feed-model.ts): the memory
+ * and Redis harnesses, a watch consumer that records what it receives, event positions, unique names.
  */
-import type { WatchFilter, WatchMessage, WorkflowEvent, WorkflowStore } from '#workflow-store';
+import {
+  createWorkflowStore,
+  loadWorkflowStoreConfig,
+  type ValidatingWorkflowStore,
+  type WatchFilter,
+  type WatchMessage,
+  type WorkflowEvent,
+  type WorkflowStore,
+} from '#workflow-store';
+import type { RedisStorageBackend } from '../../libs/workflow-store/src/redis/redis-storage.backend.js';
+import { fileRedisServer, type FileRedisServer } from '../support/file-redis-server.js';
+import { quietLogger } from '../support/quiet-logger.js';
+import { randomPrefix } from '../support/random-ids.js';
 
 export type FeedStore = WorkflowStore & { close(): Promise<void> };
 
@@ -18,6 +30,59 @@ export interface FeedHarness {
   makeStore(env?: Record<string, string>): Promise<FeedStore>;
   observeExpiries(store: WorkflowStore, ids: readonly string[]): Promise<void>;
   reopen?(store: FeedStore): Promise<FeedStore>;
+}
+
+/** The memory backend: a new store per call; it observes an expiry when it meets the expired workflow, so a read of each id is enough. */
+export function memoryFeedHarness(): FeedHarness {
+  return {
+    async makeStore(env = {}) {
+      const store = createWorkflowStore(loadWorkflowStoreConfig(env), quietLogger());
+      await store.connect();
+      return store;
+    },
+    async observeExpiries(store, ids) {
+      for (const id of ids) await store.get(id);
+    },
+  };
+}
+
+export interface RedisFeedHarness extends FeedHarness {
+  /** The spec file's own redis-server. */
+  readonly redis: FileRedisServer;
+  /** A new connected store configured by exactly `env` (which `reopen` uses again). */
+  open(env: Record<string, string>): Promise<FeedStore>;
+  reopen(store: FeedStore): Promise<FeedStore>;
+}
+
+/**
+ * Redis: a private redis-server for the spec file that calls this at its top level (fileRedisServer), a key prefix
+ * of its own for every store (unless `env` names one, or the store is reopened), a 5 s command timeout, no periodic
+ * sweep (expiries are observed when the test sweeps); `reopen` opens a second instance on the same URL and prefix.
+ */
+export function redisFeedHarness(): RedisFeedHarness {
+  const redis = fileRedisServer();
+  const configs = new WeakMap<FeedStore, Record<string, string>>();
+  const open = async (env: Record<string, string>): Promise<FeedStore> => {
+    const store = createWorkflowStore(loadWorkflowStoreConfig(env), quietLogger());
+    await store.connect();
+    configs.set(store, env);
+    return store;
+  };
+  return {
+    redis,
+    open,
+    makeStore(env = {}) {
+      return open({ USE_REDIS: 'true', REDIS_URL: redis.url, REDIS_KEY_PREFIX: randomPrefix(), REDIS_COMMAND_TIMEOUT_MS: '5000', REDIS_PURGE_INTERVAL_MS: '0', ...env });
+    },
+    async observeExpiries(store) {
+      await ((store as ValidatingWorkflowStore).backend as RedisStorageBackend).purgeExpired();
+    },
+    reopen(store) {
+      const env = configs.get(store);
+      if (!env) throw new Error('reopen: not a store of this harness');
+      return open(env);
+    },
+  };
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));

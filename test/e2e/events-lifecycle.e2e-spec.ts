@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ApiProcess } from '../support/api-process.js';
+import { fileRedisServer } from '../support/file-redis-server.js';
 import { randomId, randomPrefix } from '../support/random-ids.js';
 import { RedisServer } from '../support/redis-server.js';
 import { SseClient } from '../support/sse-client.js';
@@ -14,14 +15,7 @@ import { EventWriter, expectSameEvents, hasAll } from './event-writes.js';
 const PROBLEM = 'application/problem+json; charset=utf-8';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-let redis: RedisServer;
-
-beforeAll(async () => {
-  redis = await RedisServer.start();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
+const redis = fileRedisServer();
 
 describe('EVENTS_RETENTION_SECONDS=1', () => {
   let first: ApiProcess;

@@ -4,21 +4,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ApiProcess } from '../support/api-process.js';
+import { fileRedisServer } from '../support/file-redis-server.js';
 import { LeaseHttp } from '../support/lease-http.js';
 import { randomId, randomPrefix } from '../support/random-ids.js';
-import { RedisServer } from '../support/redis-server.js';
 import { apiKey, bearer } from '../security/api-keys.js';
 
 const LONG_MS = 60_000;
 
-let redis: RedisServer;
-
-beforeAll(async () => {
-  redis = await RedisServer.start();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
+const redis = fileRedisServer();
 
 describe('an API restart on the same Redis', () => {
   it('keeps issuing strictly increasing tokens, and a lease held before the restart still fences writes after it', async () => {

@@ -1,13 +1,17 @@
 /**
  * Helpers for the change-feed fault tests (test/fault, test/cluster, test/sentinel, test/deploy): a recorder that
- * drains a `watch` iterator into arrays, and checks of what it recorded against what the writers were told.
+ * drains a `watch` iterator into arrays, writers that keep updating their own workflows through a fault, and checks
+ * of what the recorder got against what the writers were told.
  * Not a spec file: Jest runs only *.spec.ts.
  */
+import { expect } from '@jest/globals';
 import type { Redis } from 'ioredis';
+import { OutcomeUnknownError, StoreUnavailableError, type WorkflowPatch, type WorkflowStore } from '#workflow-store';
 import type { WatchMessage, WorkflowEvent } from '../../libs/workflow-store/src/events/workflow-event.js';
 import { parseEventId, comparePositions, type EventPosition } from '../../libs/workflow-store/src/events/event-id.js';
 import type { RedisKeys } from '../../libs/workflow-store/src/redis/redis-keys.js';
 import { eventOfEntry, type StreamEntry } from '../../libs/workflow-store/src/redis/feed/stream-events.js';
+import type { History } from '../support/history.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -33,6 +37,11 @@ export class FeedRecorder {
       await sleep(10);
     }
     return true;
+  }
+
+  /** Resolves true once, for every workflow of `finals`, the event of its final version arrived. */
+  waitForFinals(finals: ReadonlyMap<string, number>, timeoutMs: number): Promise<boolean> {
+    return this.waitFor((r) => [...finals].every(([id, version]) => r.events.some((e) => e.id === id && e.version === version)), timeoutMs);
   }
 
   /** Resolves true once an event of `id` at `version` (and `op`, if given) arrived. */
@@ -69,6 +78,88 @@ export interface FeedWrite {
   id: string;
   outcome: 'ok' | 'unknown';
   version?: number;
+}
+
+/** How the writers of `KeyedWriters` write. */
+export interface KeyedWritersOptions {
+  /** The state of the `n`-th update of a workflow, operation `op` (default `{ [op]: true }`). */
+  state?: (op: string, n: number) => WorkflowPatch['state'];
+  /** Records every attempt (operation, mark `op`, outcome ok / unknown / fail, start and end) for the history check. */
+  history?: History;
+}
+
+/**
+ * One writer per workflow id, each updating its own workflow with operations `${id}.op${n}` until `stop()`; after an
+ * error it waits 20 ms and sends the same operation id again (applied at most once), so every applied write is one
+ * version. `writes` is what checkFeed compares the feed with; `oks` when each acknowledged update was answered.
+ */
+export class KeyedWriters {
+  readonly writes: FeedWrite[] = [];
+  readonly oks: { id: string; at: number }[] = [];
+  /** Errors other than OutcomeUnknownError and StoreUnavailableError, as `name: message`. */
+  readonly unexpected: string[] = [];
+  unknowns = 0;
+  unavailable = 0;
+  private stopped = false;
+  private running: Promise<void> | undefined;
+  private ids: readonly string[] = [];
+
+  constructor(
+    private readonly store: WorkflowStore,
+    private readonly options: KeyedWritersOptions = {},
+  ) {}
+
+  /** Creates the workflows one after another (empty state) and records each acknowledged version. */
+  async create(ids: readonly string[], type: string): Promise<void> {
+    for (const id of ids) this.writes.push({ id, outcome: 'ok', version: (await this.store.create({ id, type, state: {} })).version });
+  }
+
+  start(ids: readonly string[]): void {
+    this.ids = ids;
+    this.running = Promise.all(ids.map((id) => this.write(id))).then(() => undefined);
+  }
+
+  /** Tells every writer to stop and waits until each has (an update in flight ends first). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.running;
+  }
+
+  get acknowledged(): number {
+    return this.writes.filter((w) => w.outcome === 'ok').length;
+  }
+
+  /** Each workflow's version as the store reads it now (0 if it is gone). */
+  async finals(): Promise<Map<string, number>> {
+    const finals = new Map<string, number>();
+    for (const id of this.ids) finals.set(id, (await this.store.get(id))?.version ?? 0);
+    return finals;
+  }
+
+  private async write(id: string): Promise<void> {
+    const { history, state = (op: string) => ({ [op]: true }) } = this.options;
+    for (let n = 0; !this.stopped; n++) {
+      const op = `${id}.op${n}`;
+      while (!this.stopped) {
+        const start = Date.now();
+        try {
+          const wf = await this.store.update(id, { state: state(op, n) }, { operationId: op });
+          history?.write({ id, op, mark: op, outcome: 'ok', version: wf.version, start, end: Date.now() });
+          this.writes.push({ id, outcome: 'ok', version: wf.version });
+          this.oks.push({ id, at: Date.now() });
+          break;
+        } catch (error) {
+          const unknown = error instanceof OutcomeUnknownError;
+          if (unknown) this.unknowns += 1;
+          else if (error instanceof StoreUnavailableError) this.unavailable += 1;
+          else this.unexpected.push(`${(error as Error).name}: ${(error as Error).message}`);
+          history?.write({ id, op, mark: op, outcome: unknown ? 'unknown' : 'fail', start, end: Date.now() });
+          if (unknown) this.writes.push({ id, outcome: 'unknown' });
+          await sleep(20); // then the same operation id again: applied at most once
+        }
+      }
+    }
+  }
 }
 
 export interface FeedCheck {
@@ -165,4 +256,39 @@ export async function clientList(command: (...args: string[]) => Promise<unknown
 /** First lines of a list for a failure message. */
 export function head(list: readonly string[], n = 10): string[] {
   return list.length > n ? [...list.slice(0, n), `… ${list.length - n} more`] : [...list];
+}
+
+/** A new watch and the event ids it must yield: what the live watch delivered after the resume point. */
+export interface ResumedWatch {
+  recorder: FeedRecorder;
+  rest: string[];
+}
+
+/**
+ * A new watch of `type` on `store` (added to `recorders`, to be closed) resuming after the last of the first `seen`
+ * events of `live`; waits up to `timeoutMs` until it has as many events as `live` delivered after those, then 300 ms
+ * for anything more.
+ */
+export async function resumeWatch(store: WorkflowStore, type: string, live: FeedRecorder, seen: number, recorders: FeedRecorder[], timeoutMs: number): Promise<ResumedWatch> {
+  const recorder = new FeedRecorder(await store.watch({ type }, { after: live.events[seen - 1]?.eventId }));
+  recorders.push(recorder);
+  const rest = live.events.slice(seen).map((e) => e.eventId);
+  await recorder.waitFor((r) => r.events.length >= rest.length, timeoutMs);
+  await sleep(300);
+  return { recorder, rest };
+}
+
+/** Asserts that `check` found nothing wrong and, if given, that the resumed watch yielded exactly its rest. */
+export function expectCleanFeed(check: FeedCheck, resumed?: ResumedWatch): void {
+  expect({
+    duplicates: head(check.duplicates),
+    missing: head(check.missing),
+    outOfOrder: head(check.outOfOrder),
+    positionsBackwards: head(check.positionsBackwards),
+    versionGaps: head(check.versionGaps),
+  }).toEqual({ duplicates: [], missing: [], outOfOrder: [], positionsBackwards: [], versionGaps: [] });
+  if (!resumed) return;
+  expect(resumed.recorder.error).toBeUndefined();
+  expect(resumed.recorder.resets).toEqual([]);
+  expect(resumed.recorder.events.map((e) => e.eventId)).toEqual(resumed.rest);
 }

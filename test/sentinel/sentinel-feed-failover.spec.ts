@@ -9,14 +9,8 @@
  * yields exactly the rest, read from the promoted replica.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import {
-  createWorkflowStore,
-  loadWorkflowStoreConfig,
-  OutcomeUnknownError,
-  StoreUnavailableError,
-  type ValidatingWorkflowStore,
-} from '#workflow-store';
-import { checkFeed, FeedRecorder, head, type FeedWrite } from '../fault/change-feed.js';
+import { createWorkflowStore, loadWorkflowStoreConfig, type ValidatingWorkflowStore } from '#workflow-store';
+import { checkFeed, expectCleanFeed, FeedRecorder, KeyedWriters, resumeWatch } from '../fault/change-feed.js';
 import { quietLogger } from '../support/quiet-logger.js';
 import { randomId, randomPrefix } from '../support/random-ids.js';
 import { RedisSentinelSetup } from '../support/redis-sentinel.js';
@@ -27,15 +21,13 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 let setup: RedisSentinelSetup | undefined;
 const stores: ValidatingWorkflowStore[] = [];
 const recorders: FeedRecorder[] = [];
-let stop = false;
-let load: Promise<unknown> | undefined;
+let writers: KeyedWriters | undefined;
 
 beforeAll(async () => {
   setup = await RedisSentinelSetup.start();
 }, 60_000);
 afterAll(async () => {
-  stop = true;
-  await load;
+  await writers?.stop();
   for (const recorder of recorders) await recorder.close();
   for (const store of stores) await store.close();
   await setup?.stop();
@@ -69,32 +61,10 @@ describe('change feed across a Sentinel failover, REDIS_DURABILITY=replica', () 
     recorders.push(live);
 
     const ids = Array.from({ length: WRITERS }, () => randomId('sf'));
-    const writes: FeedWrite[] = [];
-    for (const id of ids) writes.push({ id, outcome: 'ok', version: (await writer.create({ id, type, state: {} })).version });
-    const oks: number[] = [];
-    const unexpected: string[] = [];
-    let unknowns = 0;
-    let unavailable = 0;
-    const write = async (id: string): Promise<void> => {
-      for (let n = 0; !stop; n++) {
-        const op = `${id}.op${n}`;
-        while (!stop) {
-          try {
-            writes.push({ id, outcome: 'ok', version: (await writer.update(id, { state: { [op]: true } }, { operationId: op })).version });
-            oks.push(Date.now());
-            break;
-          } catch (error) {
-            if (error instanceof OutcomeUnknownError) {
-              unknowns += 1;
-              writes.push({ id, outcome: 'unknown' });
-            } else if (error instanceof StoreUnavailableError) unavailable += 1;
-            else unexpected.push(`${(error as Error).name}: ${(error as Error).message}`);
-            await sleep(20); // then the same operation id again: applied at most once
-          }
-        }
-      }
-    };
-    load = Promise.all(ids.map((id) => write(id)));
+    writers = new KeyedWriters(writer);
+    await writers.create(ids, type);
+    writers.start(ids);
+    const { oks } = writers;
 
     await sleep(700);
     const seenBeforeKill = live.events.length;
@@ -109,44 +79,27 @@ describe('change feed across a Sentinel failover, REDIS_DURABILITY=replica', () 
     await sentinels.waitForReplica(old, 60_000); // 60 s: a Sentinel in TILT on a loaded machine waits 30 s
     const replicaAgainMs = Date.now() - killedAt;
     const deadline = Date.now() + 15_000;
-    while (oks.filter((at) => at > killedAt + replicaAgainMs).length < 20 && Date.now() < deadline) await sleep(50);
-    stop = true;
-    await load;
+    while (oks.filter((ok) => ok.at > killedAt + replicaAgainMs).length < 20 && Date.now() < deadline) await sleep(50);
+    await writers.stop();
 
-    const finals = new Map<string, number>();
-    for (const id of ids) finals.set(id, (await writer.get(id))?.version ?? 0);
-    const caughtUp = await live.waitFor((r) => ids.every((id) => r.events.some((e) => e.id === id && e.version === finals.get(id))), 15_000);
+    const finals = await writers.finals();
+    const caughtUp = await live.waitForFinals(finals, 15_000);
     await sleep(300);
-    const check = checkFeed(live.events, writes, finals);
+    const check = checkFeed(live.events, writers.writes, finals);
 
-    const late = await open();
-    const resumed = new FeedRecorder(await late.watch({ type }, { after: lastBeforeKill?.eventId }));
-    recorders.push(resumed);
-    const rest = live.events.slice(seenBeforeKill).map((e) => e.eventId);
-    await resumed.waitFor((r) => r.events.length >= rest.length, 10_000);
-    await sleep(300);
+    const resumed = await resumeWatch(await open(), type, live, seenBeforeKill, recorders, 10_000);
 
-    const acknowledged = writes.filter((w) => w.outcome === 'ok').length;
     console.log(
       `feed across Sentinel failover: :${old.port} killed, :${promoted.port} promoted after ${failoverMs} ms, old master a replica again after ${replicaAgainMs} ms; ` +
-        `${acknowledged} acknowledged writes (${oks.filter((at) => at > killedAt).length} after the kill), ${unknowns} outcome-unknown, ${unavailable} unavailable; ` +
-        `feed ${live.events.length} events (${seenBeforeKill} before the kill); resume after ${String(lastBeforeKill?.eventId)}: ${resumed.events.length} events (expected ${rest.length})`,
+        `${writers.acknowledged} acknowledged writes (${oks.filter((ok) => ok.at > killedAt).length} after the kill), ${writers.unknowns} outcome-unknown, ${writers.unavailable} unavailable; ` +
+        `feed ${live.events.length} events (${seenBeforeKill} before the kill); resume after ${String(lastBeforeKill?.eventId)}: ${resumed.recorder.events.length} events (expected ${resumed.rest.length})`,
     );
-    expect(unexpected).toEqual([]);
+    expect(writers.unexpected).toEqual([]);
     expect(seenBeforeKill).toBeGreaterThan(WRITERS);
-    expect(oks.filter((at) => at > killedAt + replicaAgainMs).length).toBeGreaterThanOrEqual(20);
+    expect(oks.filter((ok) => ok.at > killedAt + replicaAgainMs).length).toBeGreaterThanOrEqual(20);
     expect(caughtUp).toBe(true);
     expect(live.error).toBeUndefined();
     expect(live.resets).toEqual([]);
-    expect({
-      duplicates: head(check.duplicates),
-      missing: head(check.missing),
-      outOfOrder: head(check.outOfOrder),
-      positionsBackwards: head(check.positionsBackwards),
-      versionGaps: head(check.versionGaps),
-    }).toEqual({ duplicates: [], missing: [], outOfOrder: [], positionsBackwards: [], versionGaps: [] });
-    expect(resumed.error).toBeUndefined();
-    expect(resumed.resets).toEqual([]);
-    expect(resumed.events.map((e) => e.eventId)).toEqual(rest);
+    expectCleanFeed(check, resumed);
   }, 150_000);
 });
