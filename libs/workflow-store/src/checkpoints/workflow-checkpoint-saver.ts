@@ -134,14 +134,15 @@ export class WorkflowCheckpointSaver extends BaseCheckpointSaver {
       ...changed.map((channel) => this.serde.dumpsTyped(values[channel])),
     ]);
     const summary = summaryOf(prepared, metadata);
+    const delta = deltaChannelsOf(values, metadata).map((channel) => checkName(channel, 'channel'));
     await this.storage.put({
       thread,
       ns,
       id: checkName(checkpoint.id, 'checkpoint.id'),
       parentId: parentId === undefined ? undefined : checkName(parentId, 'checkpoint_id'),
       record: encodeCheckpoint({ parentId, checkpoint: serialisedCheckpoint, metadata: serialisedMetadata }),
-      snapshotChannels: Object.keys(values).filter((channel) => isDeltaSnapshot(values[channel])).map((c) => checkName(c, 'channel')),
-      carriedChannels: Object.keys(prepared.channel_versions).filter((channel) => values[channel] === undefined).map((c) => checkName(c, 'channel')),
+      snapshotChannels: delta.filter((channel) => values[channel] !== undefined),
+      carriedChannels: delta.filter((channel) => values[channel] === undefined && prepared.channel_versions[channel] !== undefined),
       keepLast: this.keepLast,
       versions: Object.entries(prepared.channel_versions).map(([channel, version]) => [checkName(channel, 'channel'), String(version)] as const),
       values: changed.map((channel, i) => [channel, encodeValue(serialisedValues[i] as [string, Uint8Array])] as const),
@@ -248,6 +249,17 @@ export class WorkflowCheckpointSaver extends BaseCheckpointSaver {
     const versions = Object.values(checkpoint.channel_versions);
     checkpoint.channel_versions[TASKS] = versions.length > 0 ? maxChannelVersion(...versions) : this.getNextVersion(undefined);
   }
+}
+
+/**
+ * LangGraph's delta channels at this checkpoint: those its metadata counts updates of since their last snapshot
+ * (`counters_since_delta_snapshot`), and any holding a `DeltaSnapshot`. Until one holds a value again, LangGraph
+ * rebuilds it from the writes of the checkpoints back to the last that did, so `keepLast` keeps those.
+ */
+function deltaChannelsOf(values: Record<string, unknown>, metadata: CheckpointMetadata): string[] {
+  const channels = new Set(Object.keys(metadata.counters_since_delta_snapshot ?? {}));
+  for (const [channel, value] of Object.entries(values)) if (isDeltaSnapshot(value)) channels.add(channel);
+  return [...channels];
 }
 
 function namespaceOf(config: RunnableConfig): string {

@@ -48,11 +48,14 @@ export class MemoryThread {
       const value = values.get(`${channel}\0${writer}`);
       if (value) value.count += 1;
     }
+    // As cpAnchors: the parent's anchor of a delta channel carried without a value, or '' (back to the first
+    // checkpoint) when no checkpoint on the path held one yet.
     const inherited = parent?.anchors;
     const anchors = new Map<string, string>();
     for (const channel of carriedChannels) {
       const anchor = inherited?.get(channel);
       if (anchor !== undefined) anchors.set(channel, anchor);
+      else if (parentId !== undefined) anchors.set(channel, '');
     }
     for (const channel of snapshotChannels) anchors.set(channel, id);
     checkpoints.set(id, { record: Buffer.from(record), refs, anchors, writes: before?.writes ?? new Map() });
@@ -98,17 +101,23 @@ export class MemoryThread {
     }
   }
 
-  /** keepLast: as cpPrune in includes/checkpoints.lua. */
+  /** keepLast: as cpPrune in includes/checkpoints.lua (the floor covers every anchor of what stays, transitively). */
   private prune(ns: string, keepLast: number): void {
     const checkpoints = this.checkpointsOf(ns);
     const ids = [...checkpoints].filter(([, kept]) => kept.record.length > 0).map(([id]) => id);
     if (ids.length <= keepLast) return;
     ids.sort().reverse();
-    const kept = ids.slice(0, keepLast);
-    let floor = kept.at(-1) as string;
-    for (const id of kept) {
-      for (const anchor of checkpoints.get(id)?.anchors.values() ?? []) if (anchor < floor) floor = anchor;
+    let floor: string | undefined;
+    let lowest: string | undefined;
+    let seen = 0;
+    for (const id of ids) {
+      if (floor !== undefined && id < floor) break;
+      seen += 1;
+      for (const anchor of checkpoints.get(id)?.anchors.values() ?? []) if (lowest === undefined || anchor < lowest) lowest = anchor;
+      if (lowest === '') return; // needed back to the first checkpoint: nothing can go
+      if (seen >= keepLast) floor = lowest !== undefined && lowest < id ? lowest : id;
     }
+    if (floor === undefined) return;
     let dropped = 0;
     for (const id of ids) {
       if (id >= floor) continue;

@@ -25,15 +25,25 @@ local function cpField(kind, ns, id)
   return kind .. CP_SEP .. ns .. CP_SEP .. id
 end
 
+-- The parts of a \1-separated list (empty parts kept); none for an absent field (HGET's false) or ''.
 local function cpSplit(s)
   local parts = {}
-  if s == nil or s == '' then return parts end
-  for part in string.gmatch(s, '[^' .. CP_LIST .. ']+') do parts[#parts + 1] = part end
-  return parts
+  if not s or s == '' then return parts end
+  local at = 1
+  while true do
+    local cut = string.find(s, CP_LIST, at, true)
+    if not cut then
+      parts[#parts + 1] = string.sub(s, at)
+      return parts
+    end
+    parts[#parts + 1] = string.sub(s, at, cut - 1)
+    at = cut + 1
+  end
 end
 
--- The new checkpoint's anchors: its own delta snapshots, and those of its parent for delta channels it carries on
--- without a value.
+-- The new checkpoint's anchors: itself for the delta channels it holds a value of, and for those it carries on
+-- without a value its parent's anchor, or '' (the thread's first checkpoint: LangGraph walks back to it) when no
+-- checkpoint on its path held one yet.
 local function cpAnchors(graphKey, ns, id, parentId, snapshots, carried)
   local inherited = {}
   if parentId ~= '' then
@@ -42,7 +52,11 @@ local function cpAnchors(graphKey, ns, id, parentId, snapshots, carried)
   end
   local out = {}
   for _, ch in ipairs(cpSplit(carried)) do
-    if inherited[ch] then out[#out + 1] = ch; out[#out + 1] = inherited[ch] end
+    if inherited[ch] then
+      out[#out + 1] = ch; out[#out + 1] = inherited[ch]
+    elseif parentId ~= '' then
+      out[#out + 1] = ch; out[#out + 1] = ''
+    end
   end
   for _, ch in ipairs(cpSplit(snapshots)) do out[#out + 1] = ch; out[#out + 1] = id end
   return table.concat(out, CP_LIST)
@@ -71,21 +85,37 @@ local function cpDrop(graphKey, orderKey, ns, id)
   redis.call('ZREM', orderKey, ns .. CP_SEP .. id)
 end
 
--- keepLast: keeps the namespace's `keep` newest checkpoints and every older one a kept checkpoint still needs
--- (everything from the oldest anchor of a kept one on: that covers each kept checkpoint's path back to its
--- delta snapshots); drops at most CP_PRUNE_BATCH of the rest.
+-- keepLast: keeps the namespace's `keep` newest checkpoints and every older one a kept checkpoint still needs,
+-- transitively: walking down from the newest, the floor is the oldest of the kept ones and of every anchor of a
+-- checkpoint at or above the floor (so no checkpoint left stored needs one that is gone, and a fork from any of
+-- them replays). Drops at most CP_PRUNE_BATCH checkpoints below the floor.
 local function cpPrune(graphKey, orderKey, ns, keep)
   local lo, hi = '[' .. ns .. CP_SEP, '(' .. ns .. CP_LIST
   if redis.call('ZLEXCOUNT', orderKey, lo, hi) <= keep then return end
-  local kept = redis.call('ZRANGE', orderKey, hi, lo, 'BYLEX', 'REV', 'LIMIT', 0, keep)
   local prefix = #ns + 2
-  local floor = string.sub(kept[#kept], prefix)
-  for _, member in ipairs(kept) do
-    local parts = cpSplit(redis.call('HGET', graphKey, cpField('a', ns, string.sub(member, prefix))))
-    for i = 2, #parts, 2 do
-      if parts[i] < floor then floor = parts[i] end
+  local seen, floor, lowest = 0, nil, nil
+  local from = hi
+  local done = false
+  while not done do
+    local page = redis.call('ZRANGE', orderKey, from, lo, 'BYLEX', 'REV', 'LIMIT', 0, 100)
+    if #page == 0 then break end
+    for _, member in ipairs(page) do
+      local id = string.sub(member, prefix)
+      if floor and id < floor then done = true; break end
+      seen = seen + 1
+      local parts = cpSplit(redis.call('HGET', graphKey, cpField('a', ns, id)))
+      for i = 2, #parts, 2 do
+        if not lowest or parts[i] < lowest then lowest = parts[i] end
+      end
+      if lowest == '' then return end -- needed back to the first checkpoint: nothing can go
+      if seen >= keep then
+        floor = id
+        if lowest and lowest < floor then floor = lowest end
+      end
     end
+    from = '(' .. page[#page]
   end
+  if not floor then return end
   local old = redis.call('ZRANGE', orderKey, '(' .. ns .. CP_SEP .. floor, lo, 'BYLEX', 'REV', 'LIMIT', 0, CP_PRUNE_BATCH)
   for _, member in ipairs(old) do cpDrop(graphKey, orderKey, ns, string.sub(member, prefix)) end
 end
