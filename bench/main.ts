@@ -1,6 +1,7 @@
 // npm run bench [-- --quick] [-- --cpu-prof] [-- --only=group,...]
 // Groups: get, update, save, keyv, save-idempotency, memory-get, memory-update, http-get, http-put, memory-usage,
-// memory-idempotency, memory-feed, feed-write, feed-latency, feed-fanout, lease, list, list-shards, list-filter-shards.
+// memory-idempotency, memory-feed, feed-write, feed-latency, feed-fanout, lease, list, list-shards, list-filter-shards,
+// checkpoint (also starts its own PostgreSQL: scripts/ensure-postgres.mjs installs it when missing).
 // Starts its own redis-server, measures every figure of the store against a raw baseline in the same run, prints
 // the table, and for a full run of every figure writes bench/results/latest.json and the results block of
 // BENCHMARKS.md; any other run (--quick, --only) writes bench/results/partial.json and leaves both alone.
@@ -11,6 +12,7 @@ import { benchConfig, wants } from './lib/bench-config.js';
 import type { Comparison } from './lib/comparison.js';
 import { RedisProcess, REDIS_BENCH_SETTINGS } from './lib/redis-process.js';
 import { gitCommit, machineInfo, printSummary, updateBenchmarksMd, writeJson, type RunInfo } from './report.js';
+import { checkpointScenario } from './scenarios/checkpoint.scenario.js';
 import { feedFanoutScenario } from './scenarios/feed-fanout.scenario.js';
 import { feedLatencyScenario } from './scenarios/feed-latency.scenario.js';
 import { feedMemoryScenario } from './scenarios/feed-memory.scenario.js';
@@ -61,6 +63,11 @@ async function main(): Promise<void> {
       const list = await listShardsScenario(config, redis, log);
       rows.push(...list.rows);
       extra.listShardsFill = list.fill;
+    }
+    if (wants(config, 'checkpoint')) {
+      const checkpoint = await checkpointScenario(config, redis, log);
+      rows.push(...checkpoint.rows);
+      extra.checkpoint = checkpoint.extra;
     }
     const info: RunInfo = {
       date: new Date().toISOString(),

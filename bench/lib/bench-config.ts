@@ -81,6 +81,7 @@ export const GROUPS = [
   'list',
   'list-shards',
   'list-filter-shards',
+  'checkpoint',
 ] as const;
 
 export function benchConfig(argv: string[]): BenchConfig {
