@@ -11,9 +11,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { RunnableConfig } from '@langchain/core/runnables';
 import { Command } from '@langchain/langgraph';
-import type { BaseCheckpointSaver, ChannelVersions, Checkpoint, CheckpointMetadata, CheckpointTuple, PendingWrite } from '@langchain/langgraph-checkpoint';
+import type { BaseCheckpointSaver, CheckpointTuple } from '@langchain/langgraph-checkpoint';
 import { Redis } from 'ioredis';
-import { WorkflowCheckpointSaver, type ValidatingWorkflowStore, type WorkflowCheckpointSaverOptions, type WorkflowStore } from '#workflow-store';
+import { WorkflowCheckpointSaver, type ValidatingWorkflowStore } from '#workflow-store';
+import { CheckedSaver } from '../langgraph/checked-saver.js';
 import { keysWithoutTtl } from '../support/key-ttl.js';
 import { randomId, randomPrefix } from '../support/random-ids.js';
 import { dropClient } from '../support/redis-client.js';
@@ -34,37 +35,6 @@ interface GraphModule {
 interface Master {
   node: ClusterNodeInfo;
   client: Redis;
-}
-
-/** A saver that checks the cluster's keys after each of its writes and keeps what it found. */
-class CheckedSaver extends WorkflowCheckpointSaver {
-  readonly problems: string[] = [];
-  readonly checked: string[] = [];
-
-  constructor(
-    store: WorkflowStore,
-    options: WorkflowCheckpointSaverOptions,
-    private readonly check: (thread: string, label: string) => Promise<string[]>,
-  ) {
-    super(store, options);
-  }
-
-  override async put(config: RunnableConfig, checkpoint: Checkpoint, metadata: CheckpointMetadata, newVersions: ChannelVersions): Promise<RunnableConfig> {
-    const stored = await super.put(config, checkpoint, metadata, newVersions);
-    await this.after(config, `put (step ${metadata.step})`);
-    return stored;
-  }
-
-  override async putWrites(config: RunnableConfig, writes: PendingWrite[], taskId: string, taskPath?: string): Promise<void> {
-    await super.putWrites(config, writes, taskId, taskPath);
-    await this.after(config, `putWrites (${writes.map(([channel]) => channel).join(', ')})`);
-  }
-
-  private async after(config: RunnableConfig, label: string): Promise<void> {
-    const thread = config.configurable?.thread_id as string;
-    this.checked.push(`${thread} ${label}`);
-    this.problems.push(...(await this.check(thread, label)));
-  }
 }
 
 async function scanAll(client: Redis, pattern: string): Promise<string[]> {
@@ -186,7 +156,7 @@ describe('LangGraph threads on a 3-master Redis Cluster', () => {
     expect(saver.problems).toEqual([]);
     // Every thread's writes were checked, every write path among them.
     for (const thread of threads) {
-      const labels = saver.checked.filter((l) => l.startsWith(`${thread} `));
+      const labels = saver.labels(thread);
       expect(labels.filter((l) => l.includes('put ('))).toHaveLength(6);
       expect(labels.some((l) => l.includes('__interrupt__'))).toBe(true);
       expect(labels.some((l) => l.includes('__resume__'))).toBe(true);

@@ -269,9 +269,15 @@ describe(`change feed on a ${MASTERS}-master Redis Cluster, REDIS_SHARDS=${SHARD
     const first = live.events[0] as WorkflowEvent;
     const resumed = new FeedRecorder(await root.watch({ type: 'moving' }, { after: `${Number(first.eventId.split('-')[0]) - 1}-0-0` }));
     recorders.push(resumed);
-    expect(await resumed.waitForFinals(finals, 15_000)).toBe(true);
+    // A resume reads all 16 384 shards' streams (an XINFO and an XRANGE each, over 20 masters): up to 30 s here.
+    const resumedAt = Date.now();
+    const caughtUp = await resumed.waitForFinals(finals, 30_000);
     const replayed = checkFeed(resumed.events, writes, finals);
-    console.log(`resumed from before the first write: ${resumed.events.length} events, resets ${resumed.resets.join(',') || '-'}; live resets ${live.resets.join(',') || '-'}`);
+    console.log(
+      `resumed from before the first write: ${resumed.events.length} events in ${Date.now() - resumedAt} ms (caught up: ${caughtUp}), ` +
+        `resets ${resumed.resets.join(',') || '-'}, error ${String(resumed.error)}, missing ${replayed.missing.length} (${head(replayed.missing).join(', ')}); live resets ${live.resets.join(',') || '-'}`,
+    );
+    expect(caughtUp).toBe(true);
     expect(resumed.resets).toEqual([]);
     expectCleanFeed(replayed);
     expect(held.perNode.filter((p) => p.command > 1)).toEqual([]);

@@ -12,5 +12,5 @@ describeCheckpointModel(
       return store;
     },
   },
-  { runs: 100, freeRuns: 60 },
+  { runs: 60, freeRuns: 40 },
 );

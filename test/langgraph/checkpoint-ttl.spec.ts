@@ -20,11 +20,9 @@ import { Command, type StateSnapshot } from '@langchain/langgraph';
 import {
   emptyCheckpoint,
   type BaseCheckpointSaver,
-  type ChannelVersions,
   type Checkpoint,
   type CheckpointMetadata,
   type CheckpointTuple,
-  type PendingWrite,
 } from '@langchain/langgraph-checkpoint';
 import { Redis } from 'ioredis';
 import {
@@ -32,8 +30,6 @@ import {
   loadWorkflowStoreConfig,
   WorkflowCheckpointSaver,
   type ValidatingWorkflowStore,
-  type WorkflowCheckpointSaverOptions,
-  type WorkflowStore,
 } from '#workflow-store';
 import { keysWithoutTtl } from '../support/key-ttl.js';
 import { quietLogger } from '../support/quiet-logger.js';
@@ -41,6 +37,7 @@ import { randomId, randomPrefix } from '../support/random-ids.js';
 import { dropClient } from '../support/redis-client.js';
 import { layoutOf } from '../support/redis-layout.js';
 import { RedisServer } from '../support/redis-server.js';
+import { CheckedSaver, keysOfThread } from './checked-saver.js';
 
 const TTL_SECONDS = 2;
 const TTL_MS = TTL_SECONDS * 1000;
@@ -94,47 +91,7 @@ async function ttlProblems(client: Redis, prefix: string, thread: string, label:
   return problems;
 }
 
-/** Keys under `prefix` that name `thread`, found with SCAN. */
-async function keysOfThread(client: Redis, prefix: string, thread: string): Promise<string[]> {
-  const found: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    found.push(...keys.filter((key) => key.endsWith(`:${thread}`) || key.includes(`:${thread}:`)));
-  } while (cursor !== '0');
-  return found.sort();
-}
 
-/** A saver that checks every key's TTL after each of its writes and keeps what it found. */
-class CheckedSaver extends WorkflowCheckpointSaver {
-  readonly problems: string[] = [];
-  readonly checked: string[] = [];
-
-  constructor(
-    store: WorkflowStore,
-    options: WorkflowCheckpointSaverOptions,
-    private readonly check: (thread: string, label: string) => Promise<string[]>,
-  ) {
-    super(store, options);
-  }
-
-  override async put(config: RunnableConfig, checkpoint: Checkpoint, metadata: CheckpointMetadata, newVersions: ChannelVersions): Promise<RunnableConfig> {
-    const stored = await super.put(config, checkpoint, metadata, newVersions);
-    await this.after(config, `put (step ${metadata.step})`);
-    return stored;
-  }
-
-  override async putWrites(config: RunnableConfig, writes: PendingWrite[], taskId: string, taskPath?: string): Promise<void> {
-    await super.putWrites(config, writes, taskId, taskPath);
-    await this.after(config, `putWrites (${writes.map(([channel]) => channel).join(', ')})`);
-  }
-
-  private async after(config: RunnableConfig, label: string): Promise<void> {
-    this.checked.push(label);
-    this.problems.push(...(await this.check(config.configurable?.thread_id as string, label)));
-  }
-}
 
 let sequence = 0;
 /** Checkpoint ids in the order they are made (the saver orders a thread's checkpoints by id, as uuid6 ids sort by time). */
@@ -200,10 +157,10 @@ describe('TTL of a LangGraph thread on Redis: every key of it expires exactly wi
 
     expect(saver.problems).toEqual([]);
     // Every write path was checked: checkpoints (6), plain pending writes, the interrupt's writes, the resume's.
-    expect(saver.checked.filter((l) => l.startsWith('put ('))).toHaveLength(6);
-    expect(saver.checked.some((l) => l.includes('__interrupt__'))).toBe(true);
-    expect(saver.checked.some((l) => l.includes('__resume__'))).toBe(true);
-    expect(saver.checked.filter((l) => l.startsWith('putWrites') && !l.includes('__interrupt__')).length).toBeGreaterThanOrEqual(5);
+    expect(saver.labels().filter((l) => l.startsWith('put ('))).toHaveLength(6);
+    expect(saver.labels().some((l) => l.includes('__interrupt__'))).toBe(true);
+    expect(saver.labels().some((l) => l.includes('__resume__'))).toBe(true);
+    expect(saver.labels().filter((l) => l.startsWith('putWrites') && !l.includes('__interrupt__')).length).toBeGreaterThanOrEqual(5);
 
     const keys = threadKeys(prefix, thread);
     expect(await keysOfThread(admin, prefix, thread)).toEqual(Object.values(keys).sort());

@@ -41,6 +41,7 @@ import { quietLogger } from '../support/quiet-logger.js';
 import { randomId, randomPrefix } from '../support/random-ids.js';
 import { dropClient } from '../support/redis-client.js';
 import { RedisServer } from '../support/redis-server.js';
+import { keysOfThread } from './checked-saver.js';
 
 const WORKER_SCRIPT = join(process.cwd(), 'test/langgraph/graph-worker.mjs');
 const BUILT_LIBRARY = join(process.cwd(), 'dist/libs/workflow-store/src/checkpoints/workflow-checkpoint-saver.js');
@@ -205,17 +206,6 @@ function runProcessA(config: Record<string, unknown>): Promise<{ code: number | 
   });
 }
 
-/** Keys under `prefix` that name `thread` (its record, history, checkpoints, anything else), found with SCAN. */
-async function keysOfThread(client: Redis, prefix: string, thread: string): Promise<string[]> {
-  const found: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    found.push(...keys.filter((key) => key.endsWith(`:${thread}`) || key.includes(`:${thread}:`)));
-  } while (cursor !== '0');
-  return found.sort();
-}
 
 describe('a document-review graph (Send fan-out, interrupt) across two processes on WorkflowCheckpointSaver', () => {
   let redis: RedisServer | undefined;

@@ -5,9 +5,15 @@ import type { RedisKeys } from '../redis-keys.js';
 import type { StoreRedisClient } from '../redis-client.types.js';
 import type { NoticeHub, NoticeListener } from './notice-hub.js';
 import { readShardRange, readShardTail, streamTrimmedAfter } from './shard-stream-reads.js';
+import { mapRedisError } from '../redis-errors.js';
 
 /** Shards the slow catch-up pass reads per round (a safety net for notices a topology change may have dropped). */
 const CATCH_UP_SHARDS = 1024;
+/**
+ * Shards a resume reads at once: a tenant-wide resume at REDIS_SHARDS=16384 is an XINFO and an XRANGE per shard, and
+ * sent all at once they queued long enough behind each other to time out (seen on a 20-master Cluster).
+ */
+const RESUME_SHARDS_AT_ONCE = 512;
 const CATCH_UP_INTERVAL_MS = 2000;
 /** After a failed round (Redis unreachable), the next one waits this long. */
 const RETRY_MS = 500;
@@ -115,14 +121,19 @@ export class RedisFeedSource implements FeedSource, NoticeListener {
     this.round();
   }
 
+  /** The tenant's events in (after, upTo], from every shard's stream; a failure is a typed error (the watch fails with it). */
   async readRange(after: EventPosition, upTo: EventPosition): Promise<PositionedEvent[] | 'trimmed'> {
     const { client, keys, tenant, retentionMs } = this.config;
-    if (after.ms < (await this.now()) - retentionMs) return 'trimmed';
-    const shards = Array.from({ length: keys.shards }, (_, shard) => shard);
-    const trimmed = await Promise.all(shards.map((shard) => streamTrimmedAfter(client, keys.shard(shard).events, after, shard)));
-    if (trimmed.includes(true)) return 'trimmed';
-    const perShard = await Promise.all(shards.map((shard) => readShardRange(client, keys.shard(shard).events, shard, tenant, after, upTo)));
-    return perShard.flat().sort((a, b) => comparePositions(a.position, b.position));
+    try {
+      if (after.ms < (await this.now()) - retentionMs) return 'trimmed';
+      const shards = Array.from({ length: keys.shards }, (_, shard) => shard);
+      const trimmed = await inBatches(shards, (shard) => streamTrimmedAfter(client, keys.shard(shard).events, after, shard));
+      if (trimmed.includes(true)) return 'trimmed';
+      const perShard = await inBatches(shards, (shard) => readShardRange(client, keys.shard(shard).events, shard, tenant, after, upTo));
+      return perShard.flat().sort((a, b) => comparePositions(a.position, b.position));
+    } catch (error) {
+      throw mapRedisError(error, 'watch (reading the feed since the resume point)', false);
+    }
   }
 
   async now(): Promise<number> {
@@ -232,4 +243,13 @@ export class RedisFeedSource implements FeedSource, NoticeListener {
       await new Promise((resolve) => setTimeout(resolve, 1));
     }
   }
+}
+
+/** `read` of every shard, RESUME_SHARDS_AT_ONCE at a time, results in shard order. */
+async function inBatches<T>(shards: number[], read: (shard: number) => Promise<T>): Promise<T[]> {
+  const results: T[] = [];
+  for (let from = 0; from < shards.length; from += RESUME_SHARDS_AT_ONCE) {
+    results.push(...(await Promise.all(shards.slice(from, from + RESUME_SHARDS_AT_ONCE).map(read))));
+  }
+  return results;
 }
