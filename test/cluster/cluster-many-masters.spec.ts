@@ -129,5 +129,5 @@ describe(`Redis Cluster with ${MASTERS} masters, REDIS_SHARDS=${SHARDS}, two ten
 });
 
 describeWorkflowStoreContract(`redis cluster, ${MASTERS} masters, REDIS_SHARDS=${SHARDS}`, (env = {}) =>
-  (cluster as RedisCluster).openStore(randomPrefix(), { REDIS_SHARDS: String(SHARDS), WORKFLOW_STATE_TTL: '60', REDIS_COMMAND_TIMEOUT_MS: '1000', ...env }),
+  (cluster as RedisCluster).openStore(randomPrefix(), { REDIS_SHARDS: String(SHARDS), WORKFLOW_STATE_TTL: '60', REDIS_COMMAND_TIMEOUT_MS: '5000', ...env }),
 );

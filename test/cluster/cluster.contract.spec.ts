@@ -16,5 +16,5 @@ afterAll(async () => {
 });
 
 describeWorkflowStoreContract('redis cluster', (env = {}) =>
-  cluster.openStore(randomPrefix(), { WORKFLOW_STATE_TTL: '60', REDIS_COMMAND_TIMEOUT_MS: '1000', ...env }),
+  cluster.openStore(randomPrefix(), { WORKFLOW_STATE_TTL: '60', REDIS_COMMAND_TIMEOUT_MS: '5000', ...env }),
 );

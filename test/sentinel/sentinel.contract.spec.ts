@@ -26,7 +26,7 @@ describeWorkflowStoreContract('redis sentinel (durability replica)', async (env 
     REDIS_DURABILITY: 'replica',
     REDIS_KEY_PREFIX: randomPrefix(),
     WORKFLOW_STATE_TTL: '60',
-    REDIS_COMMAND_TIMEOUT_MS: '1000',
+    REDIS_COMMAND_TIMEOUT_MS: '5000',
   };
   const store = createWorkflowStore(loadWorkflowStoreConfig({ ...base, ...env }), quietLogger());
   await store.connect();
