@@ -16,7 +16,7 @@ import type { Answer } from '../support/timed-fetch.js';
 
 const FILLER_KEYS = 1_000_000;
 const WRITERS = 2;
-const ANSWER_BOUND_MS = 1100;
+const ANSWER_BOUND_MS = 1250;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function infoField(client: Redis, field: string): Promise<string | undefined> {

@@ -20,8 +20,8 @@ import { RedisServer } from '../support/redis-server.js';
 import type { Answer } from '../support/timed-fetch.js';
 
 const WRITERS = 4;
-/** REDIS_COMMAND_TIMEOUT_MS (default 1000) + 100 ms. */
-const ANSWER_BOUND_MS = 1100;
+/** REDIS_COMMAND_TIMEOUT_MS (default 1000) + 250 ms (the README's bound: 1 198 ms was seen in a full in-band run). */
+const ANSWER_BOUND_MS = 1250;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Fault {
