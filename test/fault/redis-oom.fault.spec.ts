@@ -17,7 +17,7 @@ import { RedisServer } from '../support/redis-server.js';
 import { timedFetch, type Answer } from '../support/timed-fetch.js';
 
 const json = { 'content-type': 'application/json' };
-const ANSWER_BOUND_MS = 1100;
+const ANSWER_BOUND_MS = 1250;
 
 describe('T8 maxmemory with noeviction', () => {
   let redis: RedisServer;
