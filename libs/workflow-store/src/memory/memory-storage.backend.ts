@@ -147,11 +147,7 @@ export class MemoryStorageBackend implements StorageBackend {
       existing ? Date.parse(existing.createdAt) : now,
       now,
     );
-    // Like the Redis script: the versions just below the new one, as many as the history keeps (a window, not a count).
-    const history = existingEntry
-      ? [existingEntry.workflow, ...existingEntry.history].filter((kept) => kept.version > workflow.version - 1 - this.limits.historyVersions)
-      : [];
-    return this.commit(workflow, idempotency, history, existingEntry?.thread);
+    return this.commit(workflow, idempotency, this.historyBelow(workflow, existingEntry), existingEntry?.thread);
   }
 
   /**
@@ -179,10 +175,13 @@ export class MemoryStorageBackend implements StorageBackend {
       existing ? Date.parse(existing.createdAt) : now,
       now,
     );
-    const history = existingEntry
-      ? [existingEntry.workflow, ...existingEntry.history].filter((kept) => kept.version > workflow.version - 1 - this.limits.historyVersions)
-      : [];
-    this.commit(workflow, undefined, history, thread);
+    this.commit(workflow, undefined, this.historyBelow(workflow, existingEntry), thread);
+  }
+
+  /** Like the Redis script: the versions just below the new one, as many as the history keeps (a window, not a count). */
+  private historyBelow(workflow: Workflow, replaced: Entry | undefined): Workflow[] {
+    if (!replaced) return [];
+    return [replaced.workflow, ...replaced.history].filter((kept) => kept.version > workflow.version - 1 - this.limits.historyVersions);
   }
 
   /** The thread's checkpoints while its workflow lives; `create` makes them for a live workflow without any. */
