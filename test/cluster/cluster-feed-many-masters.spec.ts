@@ -219,7 +219,11 @@ describe(`change feed on a ${MASTERS}-master Redis Cluster, REDIS_SHARDS=${SHARD
       for (let move = 0; move < MOVES; move++) {
         const [from, to] = move % 2 === 0 ? [source, target] : [target, source];
         const started = Date.now();
-        await moveSlots(slots, from, to, masters);
+        await moveSlots(slots, from, to, masters).catch((error: unknown) => {
+          // Printed at once: if stopping the writers then fails too, that error is the one the test reports.
+          console.error(`move ${move + 1} failed: ${(error as Error).message}`);
+          throw new Error(`move ${move + 1} (${from.server.port} → ${to.server.port}) failed: ${(error as Error).message}`);
+        });
         moveTimes.push(Date.now() - started);
         moveWindows.push([started, Date.now()]);
         await sleep(300);

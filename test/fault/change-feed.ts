@@ -103,6 +103,8 @@ export class KeyedWriters {
   private stopped = false;
   private running: Promise<void> | undefined;
   private ids: readonly string[] = [];
+  /** Store calls not answered yet: workflow id → when the call started. */
+  private readonly inFlight = new Map<string, number>();
 
   constructor(
     private readonly store: WorkflowStore,
@@ -119,10 +121,24 @@ export class KeyedWriters {
     this.running = Promise.all(ids.map((id) => this.write(id))).then(() => undefined);
   }
 
-  /** Tells every writer to stop and waits until each has (an update in flight ends first). */
-  async stop(): Promise<void> {
+  /**
+   * Tells every writer to stop and waits until each has (an update in flight ends first). Every store call is bounded
+   * by the command timeout, so one still in flight after `withinMs` is a hang: it fails naming the calls.
+   */
+  async stop(withinMs = 30_000): Promise<void> {
     this.stopped = true;
-    await this.running;
+    let timer: NodeJS.Timeout | undefined;
+    const hung = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const calls = [...this.inFlight].map(([id, since]) => `${id} (for ${Date.now() - since} ms)`);
+        reject(new Error(`writers did not stop within ${withinMs} ms; store calls in flight: ${calls.join(', ') || 'none'}`));
+      }, withinMs);
+    });
+    try {
+      await Promise.race([this.running, hung]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   get acknowledged(): number {
@@ -142,8 +158,9 @@ export class KeyedWriters {
       const op = `${id}.op${n}`;
       while (!this.stopped) {
         const start = Date.now();
+        this.inFlight.set(id, start);
         try {
-          const wf = await this.store.update(id, { state: state(op, n) }, { operationId: op });
+          const wf = await this.store.update(id, { state: state(op, n) }, { operationId: op }).finally(() => this.inFlight.delete(id));
           history?.write({ id, op, mark: op, outcome: 'ok', version: wf.version, start, end: Date.now() });
           this.writes.push({ id, outcome: 'ok', version: wf.version });
           this.oks.push({ id, at: Date.now() });

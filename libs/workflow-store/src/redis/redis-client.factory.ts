@@ -5,6 +5,7 @@ import type { StoreLogger } from '../shared/store-logger.js';
 import { redactUrl } from './redact-url.js';
 import type { StoreRedisClient } from './redis-client.types.js';
 import { stopSlotsRefreshAfterClose } from './cluster-refresh-guard.js';
+import { catchDroppedAsking } from './cluster-ask-guard.js';
 
 /** Errors that reconnecting cannot fix: stop at once at boot. */
 const FATAL_AT_BOOT = /WRONGPASS|NOAUTH|NOPERM|invalid password|invalid username|CERT|certificate|self[- ]signed|ERR_TLS/i;
@@ -97,6 +98,7 @@ export function createClusterClient(options: RedisOptions, nodes: { host: string
   };
   const cluster = new Cluster(nodes, clusterOptions);
   stopSlotsRefreshAfterClose(cluster);
+  catchDroppedAsking(cluster);
   return cluster;
 }
 

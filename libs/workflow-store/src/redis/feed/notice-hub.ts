@@ -9,8 +9,15 @@ import { isCluster, type StoreRedisClient } from '../redis-client.types.js';
 const SINGLE_NODE = 'master';
 /** Channels per SSUBSCRIBE command. */
 const SUBSCRIBE_BATCH = 1000;
-/** SSUBSCRIBE commands sent before waiting for their replies. */
-const COMMANDS_IN_FLIGHT = 256;
+/** SSUBSCRIBE commands sent before waiting for their replies (per subscriber connection, one per master). */
+const COMMANDS_IN_FLIGHT = 64;
+/**
+ * How long subscribing keeps re-sending SSUBSCRIBEs that timed out. SSUBSCRIBE is idempotent, and 16 384 of them on
+ * a loaded machine (REDIS_SHARDS=16384 on 20 masters sharing 2 cores) had some outlast a 1 s command timeout.
+ */
+const SUBSCRIBE_DEADLINE_MS = 10_000;
+/** After a subscriber reconnected and could not subscribe again, the next attempt waits this long. */
+const RESUBSCRIBE_RETRY_MS = 1000;
 
 /** What a feed source hears from the hub: a shard's channel rang, or a node's notices may have been lost. */
 export interface NoticeListener {
@@ -120,13 +127,14 @@ export class NoticeHub {
       const [host, port] = [node.slice(0, node.lastIndexOf(':')), Number(node.slice(node.lastIndexOf(':') + 1))];
       subscriber = newNodeClient(this.options, host, port);
     } else {
-      subscriber = this.client.duplicate({ connectionName: 'workflow-store-feed', lazyConnect: true });
+      subscriber = this.client.duplicate({ connectionName: 'workflow-store-feed', lazyConnect: true, autoResubscribe: false });
     }
     let readyBefore = false;
     subscriber.on('smessage', (channel: string) => this.listeners.get(channel)?.notice(channel));
     subscriber.on('ready', () => {
-      // ioredis re-subscribes by itself after a reconnect; notices sent while it was away are lost.
-      if (readyBefore) this.lostOn(node);
+      // Notices sent while it was away are lost: subscribe again (ours, not ioredis' autoResubscribe, which sends one
+      // command per channel and drops their promises), then have every shard on the node read.
+      if (readyBefore) void this.resubscribe(node, subscriber);
       readyBefore = true;
     });
     subscriber.on('error', (error: Error) => {
@@ -141,9 +149,34 @@ export class NoticeHub {
    * COMMANDS_IN_FLIGHT commands at once: thousands sent together outlast the command timeout.
    */
   private async subscribe(subscriber: Redis, channels: readonly string[]): Promise<void> {
+    const deadline = Date.now() + SUBSCRIBE_DEADLINE_MS;
     const batches = this.batches(channels);
     for (let i = 0; i < batches.length; i += COMMANDS_IN_FLIGHT) {
-      await Promise.all(batches.slice(i, i + COMMANDS_IN_FLIGHT).map((batch) => subscriber.ssubscribe(...batch)));
+      let window = batches.slice(i, i + COMMANDS_IN_FLIGHT);
+      for (;;) {
+        const results = await Promise.allSettled(window.map((batch) => subscriber.ssubscribe(...batch)));
+        const failed = window.filter((_, n) => results[n]?.status === 'rejected');
+        if (failed.length === 0) break;
+        const first = results.find((result): result is PromiseRejectedResult => result.status === 'rejected') as PromiseRejectedResult;
+        const timedOut = /timed out/i.test((first.reason as Error).message);
+        if (!timedOut || this.closed || subscriber.status !== 'ready' || Date.now() > deadline) throw first.reason;
+        window = failed;
+      }
+    }
+  }
+
+  /** After a reconnect: the node's channels again, then every listener on it told; retried until it works or closes. */
+  private async resubscribe(node: string, subscriber: Redis): Promise<void> {
+    if (this.closed || this.subscribers.get(node) !== subscriber) return;
+    const channels = [...this.nodeOfChannel].filter(([, on]) => on === node).map(([channel]) => channel);
+    try {
+      await this.subscribe(subscriber, channels);
+    } catch (error) {
+      if (this.closed) return;
+      this.logger.warn(`change feed subscriber (${node}) could not subscribe again: ${(error as Error).message}; retrying`);
+      setTimeout(() => void this.resubscribe(node, subscriber), RESUBSCRIBE_RETRY_MS).unref();
+    } finally {
+      this.lostOn(node);
     }
   }
 
@@ -199,7 +232,7 @@ function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
 }
 
 function newNodeClient(options: RedisOptions, host: string, port: number): Redis {
-  return new Redis({ ...clientOptions(options), host, port, connectionName: 'workflow-store-feed' });
+  return new Redis({ ...clientOptions(options), host, port, connectionName: 'workflow-store-feed', autoResubscribe: false });
 }
 
 /** Resolves when the connection is ready, rejects after `timeoutMs` or on its first error meanwhile. */
