@@ -5,7 +5,7 @@ import { createInputSchema, listQuerySchema, patchSchema, restoreRecordSchema, s
 /** OpenAPI schemas derived from the same zod schemas the store validates with, so the docs cannot drift. */
 function toSchema(schema: z.ZodType): SchemaObject {
   // `state` is a z.custom (any JSON object): JSON Schema cannot express the check, so it is shown as an open object.
-  return z.toJSONSchema(schema, { unrepresentable: 'any', target: 'openapi-3.0' }) as SchemaObject;
+  return z.toJSONSchema(schema, { unrepresentable: 'any', target: 'draft-2020-12' }) as SchemaObject;
 }
 
 const workflow = toSchema(restoreRecordSchema);
@@ -18,7 +18,7 @@ export const openApiSchemas = {
   workflow,
   listPage: {
     type: 'object',
-    properties: { items: { type: 'array', items: workflow }, nextCursor: { type: 'string', nullable: true } },
+    properties: { items: { type: 'array', items: workflow }, nextCursor: { type: ['string', 'null'] } },
     required: ['items', 'nextCursor'],
   } satisfies SchemaObject,
   // The lease input is validated by the core with schemas its barrel does not export (shared/lease-input.ts): these
