@@ -11,6 +11,8 @@ const common = {
   },
   rootDir: '.',
 };
+/** Suites talking to the API over HTTP: every answer they see is checked against the OpenAPI document. */
+const checkedAnswers = { setupFilesAfterEnv: ['<rootDir>/test/support/openapi-answers.setup.ts'] };
 
 /** @type {import('jest').Config} */
 export default {
@@ -18,15 +20,17 @@ export default {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts'] },
     { ...common, displayName: 'contract', testMatch: ['<rootDir>/test/contract/**/*.spec.ts'] },
-    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'] },
-    { ...common, displayName: 'replicas', testMatch: ['<rootDir>/test/replicas/**/*.e2e-spec.ts'] },
+    { ...common, ...checkedAnswers, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'] },
+    { ...common, ...checkedAnswers, displayName: 'replicas', testMatch: ['<rootDir>/test/replicas/**/*.e2e-spec.ts'] },
     { ...common, displayName: 'nest', testMatch: ['<rootDir>/test/nest/**/*.spec.ts'] },
     { ...common, displayName: 'cli', testMatch: ['<rootDir>/test/cli/**/*.spec.ts'] },
     { ...common, displayName: 'deploy', testMatch: ['<rootDir>/test/deploy/**/*.spec.ts'] },
-    { ...common, displayName: 'security', testMatch: ['<rootDir>/test/security/**/*.spec.ts'] },
+    { ...common, ...checkedAnswers, displayName: 'security', testMatch: ['<rootDir>/test/security/**/*.spec.ts'] },
     { ...common, displayName: 'fault', testMatch: ['<rootDir>/test/fault/**/*.spec.ts'] },
     { ...common, displayName: 'cluster', testMatch: ['<rootDir>/test/cluster/**/*.spec.ts'] },
     { ...common, displayName: 'sentinel', testMatch: ['<rootDir>/test/sentinel/**/*.spec.ts'] },
     { ...common, displayName: 'langgraph', testMatch: ['<rootDir>/test/langgraph/**/*.spec.ts'] },
+    { ...common, displayName: 'observability', testMatch: ['<rootDir>/test/observability/**/*.spec.ts'] },
+    { ...common, ...checkedAnswers, displayName: 'client', testMatch: ['<rootDir>/test/client/**/*.spec.ts'] },
   ],
 };

@@ -147,6 +147,7 @@ describe('the OpenAPI document', () => {
     expect(conformance.check({ method: 'GET', url: '/workflows/x', status: 200, mediaType: 'application/json', body: '{"id":1}' })).toHaveLength(1);
     expect(conformance.check({ method: 'GET', url: '/workflows/x', status: 404, mediaType: 'application/problem+json', body: '{"title":1}' })).toHaveLength(1);
     expect(conformance.check({ method: 'POST', url: '/workflows/x/unknown', status: 200, mediaType: '', body: '' })).toHaveLength(1);
+    expect(conformance.check({ method: 'POST', url: '/workflows/x/unknown', status: 401, mediaType: '', body: '' })).toEqual([]);
     expect(conformance.check({ method: 'GET', url: '/workflows/x', status: 404, mediaType: 'application/problem+json', body: problem })).toEqual([]);
   });
 });

@@ -52,6 +52,8 @@ export function completeDocument(document: OpenAPIObject, bounds: DocumentBounds
     securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API key configured in API_KEYS or API_KEYS_FILE, sent as Authorization: Bearer followed by the key' } },
   };
   completed.paths['/metrics'] = { get: metricsOperation() as unknown as OpenAPIObject['paths'][string]['get'] };
+  const exported = ((completed.paths['/admin/export']?.get as Json | undefined)?.responses as Record<string, Json> | undefined)?.['200'];
+  if (exported) exported.content = { 'application/x-ndjson': { schema: { type: 'string', description: 'A header line, one workflow per line, an end line' } } };
   for (const [path, item] of Object.entries(completed.paths)) {
     for (const method of HTTP_METHODS) {
       const operation = (item as Json)[method] as Json | undefined;

@@ -10,7 +10,7 @@ import type { ProblemType } from '../problem/problem-types.js';
 const AUTHENTICATED: ProblemType[] = ['unauthorized', 'forbidden', 'rate-limited', 'shutting-down', 'internal'];
 /** Routes that read or write the store. */
 const STORE: ProblemType[] = ['store-unavailable', 'storage-format'];
-/** Routes that take a JSON body. */
+/** Routes that take a JSON body, and DELETEs: a body sent with one is parsed (and refused as any body would be). */
 const BODY: ProblemType[] = ['invalid-json', 'invalid-input', 'payload-too-large', 'unsupported-media-type'];
 /** Routes with a workflow id in the path. */
 const BY_ID: ProblemType[] = ['invalid-input'];
@@ -21,26 +21,36 @@ const FENCED: ProblemType[] = ['lease-held', 'lease-lost'];
 /** Writes honouring If-Match (and REQUIRE_IF_MATCH). */
 const CONDITIONAL: ProblemType[] = ['precondition-failed', 'precondition-required', 'version-conflict'];
 
-export const OPERATION_PROBLEMS: Record<string, ProblemType[]> = {
+const TABLE: Record<string, ProblemType[]> = {
   'post /workflows': [...AUTHENTICATED, ...STORE, ...BODY, ...WRITE, 'already-exists', 'state-too-large'],
   'get /workflows': [...AUTHENTICATED, ...STORE, 'invalid-input'],
   'get /workflows/{id}': [...AUTHENTICATED, ...STORE, ...BY_ID, 'not-found'],
   'put /workflows/{id}': [...AUTHENTICATED, ...STORE, ...BODY, ...WRITE, ...FENCED, ...CONDITIONAL, 'already-exists', 'state-too-large'],
   'patch /workflows/{id}': [...AUTHENTICATED, ...STORE, ...BODY, ...WRITE, ...FENCED, ...CONDITIONAL, 'not-found', 'state-too-large'],
-  'delete /workflows/{id}': [...AUTHENTICATED, ...STORE, ...BY_ID, ...WRITE, ...FENCED, ...CONDITIONAL, 'not-found'],
+  'delete /workflows/{id}': [...AUTHENTICATED, ...STORE, ...BODY, ...WRITE, ...FENCED, ...CONDITIONAL, 'not-found'],
   'post /workflows/{id}/touch': [...AUTHENTICATED, ...STORE, ...BODY, ...WRITE, ...FENCED, 'not-found'],
   'get /workflows/{id}/versions': [...AUTHENTICATED, ...STORE, ...BY_ID, 'not-found'],
   'get /workflows/{id}/versions/{version}': [...AUTHENTICATED, ...STORE, ...BY_ID, 'not-found', 'version-not-kept'],
   'post /workflows/{id}/lease': [...AUTHENTICATED, ...STORE, ...BODY, 'not-found', 'lease-held', 'outcome-unknown', 'storage-full'],
   'put /workflows/{id}/lease': [...AUTHENTICATED, ...STORE, ...BODY, 'not-found', 'lease-lost', 'outcome-unknown', 'storage-full'],
-  'delete /workflows/{id}/lease': [...AUTHENTICATED, ...STORE, ...BY_ID, 'not-found', 'lease-lost', 'outcome-unknown', 'storage-full'],
+  'delete /workflows/{id}/lease': [...AUTHENTICATED, ...STORE, ...BODY, 'not-found', 'lease-lost', 'outcome-unknown', 'storage-full'],
   'get /events': [...AUTHENTICATED, ...STORE, 'invalid-input', 'events-disabled'],
   'get /workflows/{id}/events': [...AUTHENTICATED, ...STORE, ...BY_ID, 'events-disabled'],
   'get /admin/export': [...AUTHENTICATED, ...STORE],
   'get /health/live': ['shutting-down'],
-  'get /health/ready': ['shutting-down'],
+  'get /health/ready': ['shutting-down', 'store-unavailable'],
   'get /metrics': ['shutting-down'],
 };
+
+/**
+ * A request carrying If-Match or If-None-Match is conditional (RFC 9110): the answers that say the workflow is not
+ * in the state the request assumed (not-found, already-exists, version-conflict) are 412 precondition-failed then.
+ */
+const CONDITIONAL_FORMS: ProblemType[] = ['not-found', 'already-exists', 'version-conflict'];
+
+export const OPERATION_PROBLEMS: Record<string, ProblemType[]> = Object.fromEntries(
+  Object.entries(TABLE).map(([key, types]) => [key, types.some((t) => CONDITIONAL_FORMS.includes(t)) ? [...new Set([...types, 'precondition-failed' as const])] : types]),
+);
 
 /** Operations that need no API key (route-access.ts `isPublicPath`). */
 export const PUBLIC_OPERATIONS = new Set(['get /health/live', 'get /health/ready', 'get /metrics']);
