@@ -8,7 +8,8 @@ import { workflowStoreEnvSchema } from '#workflow-store';
 import { apiEnvSchema } from '../../apps/api/src/config/api.config.js';
 
 const readme = readFileSync('README.md', 'utf8');
-const configuration = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('## The CLI'));
+const from = readme.indexOf('## Configuration');
+const configuration = readme.slice(from, readme.indexOf('\n## ', from + 1));
 /** Table rows: `| \`NAME\`[, \`NAME\`] | default | bounds | meaning |`. */
 const rows = [...configuration.matchAll(/^\| `([A-Z_]+)`(?:, `([A-Z_]+)`)? \| ([^|]+) \|/gm)];
 const documented = rows.flatMap((row) => [row[1], row[2]].filter((name): name is string => name !== undefined));

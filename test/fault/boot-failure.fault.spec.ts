@@ -39,7 +39,8 @@ describe('T11 boot fails fast with the real cause', () => {
 
   const boot = (env: Record<string, string>) => ApiProcess.runToExit({ LOG_LEVEL: 'info', ...env });
   const expectFailedBoot = (run: { code: number | null; output: string; ms: number; endedAt: number }, cause: RegExp, label: string): void => {
-    const bootStartedAt = Number(/"timestamp":(\d+),"message":"Starting Nest application/.exec(run.output)?.[1] ?? NaN);
+    const lines = run.output.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { msg?: string; time?: number });
+    const bootStartedAt = lines.find((line) => line.msg === 'Starting Nest application...')?.time ?? NaN;
     const bootMs = run.endedAt - bootStartedAt;
     console.log(`T11 ${label}: exit ${run.code} ${bootMs} ms after boot started (${run.ms} ms after spawn); cause ${cause.exec(run.output)?.[0] ?? 'NOT FOUND'}`);
     expect(run.code).not.toBeNull();
@@ -47,9 +48,9 @@ describe('T11 boot fails fast with the real cause', () => {
     expect(bootMs).toBeLessThanOrEqual(EXIT_BOUND_MS);
     expect(run.output).toMatch(/failed to start/);
     expect(run.output).toMatch(cause);
-    // The fatal line is JSON like every other, with its time and pid.
+    // The fatal line is pino JSON like every other (level 60 = fatal), with its time and pid.
     const fatal = run.output.split('\n').find((line) => line.includes('failed to start')) ?? '';
-    expect(JSON.parse(fatal)).toMatchObject({ level: 'fatal', pid: expect.any(Number), timestamp: expect.any(Number) });
+    expect(JSON.parse(fatal)).toMatchObject({ level: 60, pid: expect.any(Number), time: expect.any(Number), msg: expect.stringMatching(/^workflow-store API failed to start: /) });
   };
 
   it('Redis down: ECONNREFUSED', async () => {

@@ -1,21 +1,14 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { ConsoleLogger, type LogLevel } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
-import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { ApiModule } from './api.module.js';
+import type { Logger } from 'pino';
 import type { Environment } from './config/environment.js';
-import { registerAuth } from './auth/register-auth.js';
-import { configureFastify } from './http/configure-fastify.js';
-import { sendProblem } from './problem/send-problem.js';
-import { toProblem } from './problem/to-problem.js';
-import { registerRateLimit } from './http/register-rate-limit.js';
-import { ShutdownState } from './health/shutdown-state.js';
-import { MetricsRegistry } from './metrics/metrics.registry.js';
-import { setupOpenApi } from './openapi/setup-openapi.js';
+import { createLogger } from './logging/create-logger.js';
+import { PinoNestLogger } from './logging/pino-nest-logger.js';
+import { nameHttpSpan } from './tracing/http-span-name.js';
+import { startTracing, type Tracing } from './tracing/start-tracing.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
@@ -25,43 +18,75 @@ function requestId(request: IncomingMessage): string {
   return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
 }
 
-/** LOG_LEVEL (pino names) as Nest's list of enabled levels. */
-function nestLogLevels(level: string): LogLevel[] {
-  const order: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
-  const index = { silent: -1, fatal: 0, error: 1, warn: 2, info: 3, debug: 4, trace: 5 }[level] ?? 3;
-  return order.slice(0, index + 1);
+/**
+ * The app's modules, loaded only after tracing has started: its HTTP instrumentation patches `node:http` when Fastify
+ * requires it, so nothing that loads Fastify may be imported statically here (the imports above are types only, or
+ * modules that load neither Fastify nor the OpenTelemetry SDK).
+ */
+async function loadApp() {
+  const [core, config, platform, apiModule, auth, http, sendProblem, toProblem, rateLimit, health, metrics, openApi] = await Promise.all([
+    import('@nestjs/core'),
+    import('@nestjs/config'),
+    import('@nestjs/platform-fastify'),
+    import('./api.module.js'),
+    import('./auth/register-auth.js'),
+    import('./http/configure-fastify.js'),
+    import('./problem/send-problem.js'),
+    import('./problem/to-problem.js'),
+    import('./http/register-rate-limit.js'),
+    import('./health/shutdown-state.js'),
+    import('./metrics/metrics.registry.js'),
+    import('./openapi/setup-openapi.js'),
+  ]);
+  return {
+    NestFactory: core.NestFactory,
+    ConfigService: config.ConfigService,
+    FastifyAdapter: platform.FastifyAdapter,
+    ApiModule: apiModule.ApiModule,
+    registerAuth: auth.registerAuth,
+    configureFastify: http.configureFastify,
+    sendProblem: sendProblem.sendProblem,
+    toProblem: toProblem.toProblem,
+    registerRateLimit: rateLimit.registerRateLimit,
+    ShutdownState: health.ShutdownState,
+    MetricsRegistry: metrics.MetricsRegistry,
+    setupOpenApi: openApi.setupOpenApi,
+  };
 }
 
-async function bootstrap(): Promise<void> {
-  const logLevel = process.env.LOG_LEVEL ?? 'info';
+async function bootstrap(log: Logger): Promise<void> {
+  const tracing = await startTracing(log);
+  const { NestFactory, ConfigService, FastifyAdapter, ApiModule, ...m } = await loadApp();
   const adapter = new FastifyAdapter({
-    logger: { level: logLevel, redact: ['req.headers.authorization', 'req.headers.cookie'] },
+    // Fastify logs requests through the same pino logger as Nest's lines (reqId from X-Request-Id).
+    loggerInstance: log,
     genReqId: requestId,
     return503OnClosing: false, // answered as problem+json instead (configure-fastify.ts)
     // Errors Fastify meets before routing (a URL that does not decode, e.g. /workflows/%) get problem+json too.
-    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => sendProblem(reply, toProblem(error, { conditional: false }).body, request.url),
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => m.sendProblem(reply, m.toProblem(error, { conditional: false }).body, request.url),
   });
-  const logger = new ConsoleLogger({ json: true, logLevels: nestLogLevels(logLevel) });
+  if (tracing.enabled) adapter.getInstance().addHook('onRequest', nameHttpSpan);
+  const logger = new PinoNestLogger(log);
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule, adapter, { logger, abortOnError: false, bodyParser: false } /* our own parsers: configure-fastify.ts */);
   const config = app.get(ConfigService<Environment, true>);
   const api = config.get('api', { infer: true });
-  configureFastify(app, api, app.get(MetricsRegistry));
+  m.configureFastify(app, api, app.get(m.MetricsRegistry));
   if (api.auth.mode === 'open') {
     logger.warn(
       `running WITHOUT authentication (${api.auth.reason}): every request is tenant "default" with the admin role; set API_KEYS or API_KEYS_FILE`,
       'Auth',
     );
   }
-  registerAuth(app.getHttpAdapter().getInstance(), api.auth, (message) => logger.warn(message, 'Auth'));
-  await registerRateLimit(app, api, config.get('workflowStore', { infer: true }));
-  setupOpenApi(app);
+  m.registerAuth(app.getHttpAdapter().getInstance(), api.auth, (message) => logger.warn(message, 'Auth'));
+  await m.registerRateLimit(app, api, config.get('workflowStore', { infer: true }));
+  m.setupOpenApi(app);
 
-  // Our own signal handling (not enableShutdownHooks, which re-raises the signal): drain, close, exit 0.
+  // Our own signal handling (not enableShutdownHooks, which re-raises the signal): drain, close, flush spans, exit 0.
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
     if (stopping) return;
     stopping = true;
-    app.get(ShutdownState).shuttingDown = true;
+    app.get(m.ShutdownState).shuttingDown = true;
     logger.log(`${signal} received: draining in-flight requests, then closing the store`, 'Lifecycle');
     setTimeout(() => {
       logger.error(`shutdown took longer than SHUTDOWN_TIMEOUT_MS=${api.shutdownTimeoutMs}; exiting`, undefined, 'Lifecycle');
@@ -70,7 +95,7 @@ async function bootstrap(): Promise<void> {
     // Keep-alive connections busy at close time turn idle afterwards; close them as they do so the drain ends.
     const server = app.getHttpServer() as import('node:http').Server;
     setInterval(() => server.closeIdleConnections(), 100).unref();
-    app.close().then(
+    closeAll(app, tracing).then(
       () => process.exit(0),
       (error: unknown) => {
         logger.error(`shutdown failed: ${(error as Error).message}`, undefined, 'Lifecycle');
@@ -86,10 +111,16 @@ async function bootstrap(): Promise<void> {
   logger.log(`listening on ${await app.getUrl()}`, 'Lifecycle');
 }
 
-bootstrap().catch((error: unknown) => {
-  // Boot failures (bad variable, Redis unreachable) end the process with the real cause, never a fallback.
-  // The same shape as every other line Nest logs here (level, pid, timestamp), so log pipelines can read it too.
-  const line = { level: 'fatal', pid: process.pid, timestamp: Date.now(), message: `workflow-store API failed to start: ${(error as Error).message}` };
-  console.error(JSON.stringify(line));
+/** Closes the app (drain, then the store), then exports the spans still buffered. */
+async function closeAll(app: { close(): Promise<void> }, tracing: Tracing): Promise<void> {
+  await app.close();
+  await tracing.shutdown();
+}
+
+const log = createLogger();
+bootstrap(log).catch((error: unknown) => {
+  // Boot failures (bad variable, Redis unreachable) end the process with the real cause, never a fallback. A pino line
+  // like every other (level 60, time, pid), written synchronously before the exit; even at LOG_LEVEL=silent.
+  (log.isLevelEnabled('fatal') ? log : createLogger('fatal')).fatal(`workflow-store API failed to start: ${(error as Error).message}`);
   process.exit(1);
 });

@@ -44,3 +44,5 @@ export { createStoreClient, describeRedisTarget } from './redis/redis-client.fac
 export { runStep, type StepContext, type RunStepOptions } from './leases/run-step.js';
 export { WorkflowCheckpointSaver, DEFAULT_THREAD_TYPE, type WorkflowCheckpointSaverOptions } from './checkpoints/workflow-checkpoint-saver.js';
 export type { ThreadSummary, ThreadStatus } from './checkpoints/thread-summary.js';
+export { traceRedisCommands, REDIS_TRACER_NAME, type RedisTracingOptions } from './tracing/redis-spans.js';
+export { STORE_TRACER_NAME, TRACED_OPERATIONS } from './tracing/store-spans.js';

@@ -56,6 +56,7 @@ import type { StorageBackend, StoredReplay, WriteReply } from './storage-backend
 import { checkTtl } from './ttl-policy.js';
 import { validate } from './validate.js';
 import { keptRecordsOf, restorableRecord } from './restore-input.js';
+import { TRACED_OPERATIONS, traceStoreOperations } from '../tracing/store-spans.js';
 
 const DEFAULT_MUTATE_ATTEMPTS = 10;
 /** An unconditional patch retries this often when other writers keep winning the race. */
@@ -79,11 +80,12 @@ export class ValidatingWorkflowStore extends WorkflowStore {
   private closed = false;
   private readonly tenants = new Map<string, ValidatingWorkflowStore>();
 
-  /** `root`: set on a tenant view; tenant lookups always go through the root. */
+  /** `root`: set on a tenant view; tenant lookups always go through the root. `tenant`: the view's, for spans. */
   constructor(
     readonly backend: StorageBackend,
     private readonly limits: LimitsOptions,
     private readonly root?: ValidatingWorkflowStore,
+    readonly tenant: string = DEFAULT_TENANT,
   ) {
     super();
   }
@@ -276,7 +278,7 @@ export class ValidatingWorkflowStore extends WorkflowStore {
     if (tenant === DEFAULT_TENANT) return this;
     let view = this.tenants.get(tenant);
     if (!view) {
-      view = new ValidatingWorkflowStore(this.backend.scoped(validate(tenantSchema, tenant, 'tenant')), this.limits, this);
+      view = new ValidatingWorkflowStore(this.backend.scoped(validate(tenantSchema, tenant, 'tenant')), this.limits, this, tenant);
       this.tenants.set(tenant, view);
     }
     return view;
@@ -361,6 +363,9 @@ export class ValidatingWorkflowStore extends WorkflowStore {
     return markReplay(workflow, replayInfo(reply.replay));
   }
 }
+
+// Every operation in a span (a no-op without an OpenTelemetry SDK): tracing/store-spans.ts.
+traceStoreOperations(ValidatingWorkflowStore.prototype, TRACED_OPERATIONS);
 
 /** A replayed write's workflow as stored now; `NotFoundError` when it has been deleted or expired since. */
 function replayedOrGone(id: string, replay: StoredReplay): StoredWorkflowJson {
