@@ -101,7 +101,8 @@ function fromHttpException(error: HttpException): ProblemBody {
   if (status === 415) return problem('unsupported-media-type', error.message);
   // Terminus reports a failed readiness check as 503 with the check results.
   if (status === 503) return problem('store-unavailable', 'Not ready', { checks: error.getResponse() });
-  if (status >= 400 && status < 500) return { ...problem('invalid-input', error.message), status };
+  // Any other client error: invalid-input, with its own status (400), so type and status always agree.
+  if (status >= 400 && status < 500) return problem('invalid-input', error.message);
   return problem('internal', 'An unexpected error occurred; it has been logged.');
 }
 
@@ -126,8 +127,8 @@ function fromFastifyError(error: unknown): ProblemBody | undefined {
       // Fastify's own answer is 414 with the whole path in the message: a bad id is a 400, and not repeated back.
       return problem('invalid-input', 'A path segment is longer than 100 characters; workflow ids are 1-64 characters.');
     default:
-      return e.statusCode && e.statusCode < 500
-        ? { ...problem('invalid-input', e.message ?? 'Invalid request'), status: e.statusCode }
-        : undefined;
+      // Another refusal of the request before routing: invalid-input, whose status is 400 (never a type and a
+      // status that disagree, e.g. invalid-input with 431).
+      return e.statusCode && e.statusCode < 500 ? problem('invalid-input', e.message ?? 'Invalid request') : undefined;
   }
 }
