@@ -168,7 +168,7 @@ describe('export that cannot complete', () => {
       const prefix = randomPrefix();
       const store = await storeAt(server, prefix);
       const { live } = makeRecords(20_000, 0, 'big');
-      for (let i = 0; i < live.length; i += 2000) await Promise.all(live.slice(i, i + 2000).map((r) => store.restore(r)));
+      for (let i = 0; i < live.length; i += 500) await Promise.all(live.slice(i, i + 500).map((r) => store.restore(r)));
       const running = runCli(['export', '--out', out, '--redis-url', server.url], { REDIS_KEY_PREFIX: prefix });
       // Kill Redis as soon as the export has started writing.
       const deadline = Date.now() + 20_000;

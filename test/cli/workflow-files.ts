@@ -65,7 +65,9 @@ export function summaryFigures(line: string): Record<string, number> {
 /** A connected store on `redisUrl` under `prefix`, added to `opened` so the test closes it. */
 export async function openRedisStore(redisUrl: string, prefix: string, opened: ValidatingWorkflowStore[]): Promise<ValidatingWorkflowStore> {
   const store = createWorkflowStore(
-    loadWorkflowStoreConfig({ USE_REDIS: 'true', REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix, REDIS_PERSISTENCE_CHECK: 'off' }),
+    // Seeding and checking only (the CLI runs as its own process): a 5 s command timeout, as in the contract suites, so
+    // thousands of restores queued at once on a loaded machine do not time out.
+    loadWorkflowStoreConfig({ USE_REDIS: 'true', REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix, REDIS_PERSISTENCE_CHECK: 'off', REDIS_COMMAND_TIMEOUT_MS: '5000' }),
     quietLogger(),
   );
   await store.connect();
