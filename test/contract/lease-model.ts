@@ -16,6 +16,11 @@
  * (pages of 2) equals the model's stalled set after every sweep and at the end; the feed delivers, per workflow,
  * exactly the model's events in order (writes, lease-acquired / lease-released / lease-expired with token and owner,
  * none for renewals or refusals); the final versions.
+ *
+ * Touches and releases may carry an expected version (the current one or a stale one): a stale one is refused with
+ * VersionConflictError after the lease / token check, and writes nothing, records no event, changes no lease. `peek`
+ * commands compare `getLease` with the model's lease (state by the model's clock); at the end `events(id)` must be
+ * the model's events of each workflow, newest first.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
@@ -24,12 +29,14 @@ import {
   LeaseHeldError,
   LeaseLostError,
   NotFoundError,
+  VersionConflictError,
   type Lease,
   type WorkflowStore,
 } from '#workflow-store';
 import { Collector, freshTenant, sleep, uniq, type FeedStore } from './feed-support.js';
 import type { LeaseHarness } from './lease-harness.js';
 import { leaseBrief } from './lease.contract.js';
+import { expectedVersionOf, modelView, verArb, type Ver } from './lease-model-views.js';
 
 const SHORT_MS = 200;
 const LONG_MS = 60_000;
@@ -44,8 +51,11 @@ type WriteOp = 'save' | 'update' | 'mutate' | 'touch' | 'delete' | 'create';
 type Command =
   | { kind: 'acquire'; id: number; owner: number; short: boolean }
   | { kind: 'renew'; id: number; tok: Tok; short: boolean }
-  | { kind: 'release'; id: number; tok: Tok }
-  | { kind: 'write'; op: WriteOp; id: number; tok: Tok }
+  | { kind: 'release'; id: number; tok: Tok; ver?: Ver }
+  /** `ver` is sent by touches only. */
+  | { kind: 'write'; op: WriteOp; id: number; tok: Tok; ver?: Ver }
+  /** getLease, compared with the model. */
+  | { kind: 'peek'; id: number }
   | { kind: 'sleep' }
   /** A holder that acquires a short lease and dies: acquire, then sleep (expanded before the run). */
   | { kind: 'crash'; id: number; owner: number }
@@ -59,16 +69,18 @@ const writeTokArb = fc.constantFrom<Tok>('none', 'none', 'none', 'latest', 'late
 const commandArb: fc.Arbitrary<Command> = fc.oneof(
   { arbitrary: fc.record({ kind: fc.constant('acquire' as const), id: idArb, owner: fc.integer({ min: 0, max: 2 }), short: fc.boolean() }), weight: 5 },
   { arbitrary: fc.record({ kind: fc.constant('renew' as const), id: idArb, tok: tokArb, short: fc.boolean() }), weight: 2 },
-  { arbitrary: fc.record({ kind: fc.constant('release' as const), id: idArb, tok: tokArb }), weight: 3 },
+  { arbitrary: fc.record({ kind: fc.constant('release' as const), id: idArb, tok: tokArb, ver: verArb }), weight: 3 },
   {
     arbitrary: fc.record({
       kind: fc.constant('write' as const),
       op: fc.constantFrom<WriteOp>('save', 'save', 'update', 'update', 'mutate', 'touch', 'touch', 'delete', 'create'),
       id: idArb,
       tok: writeTokArb,
+      ver: verArb,
     }),
     weight: 6,
   },
+  { arbitrary: fc.record({ kind: fc.constant('peek' as const), id: idArb }), weight: 2 },
   { arbitrary: fc.constant({ kind: 'sleep' as const }), weight: 2 },
   { arbitrary: fc.record({ kind: fc.constant('crash' as const), id: idArb, owner: fc.integer({ min: 0, max: 2 }) }), weight: 2 },
   { arbitrary: fc.constant({ kind: 'sweep' as const }), weight: 3 },
@@ -110,6 +122,32 @@ const EXAMPLES: [Command[]][] = [
       { kind: 'sweep' },
     ],
   ],
+  [
+    [
+      { kind: 'acquire', id: 0, owner: 0, short: false },
+      { kind: 'peek', id: 0 },
+      { kind: 'write', op: 'touch', id: 0, tok: 'latest', ver: 'stale' },
+      { kind: 'write', op: 'touch', id: 0, tok: 'none', ver: 'stale' },
+      { kind: 'write', op: 'touch', id: 0, tok: 'latest', ver: 'current' },
+      { kind: 'release', id: 0, tok: 'latest', ver: 'stale' },
+      { kind: 'release', id: 0, tok: 'older', ver: 'stale' },
+      { kind: 'peek', id: 0 },
+      { kind: 'release', id: 0, tok: 'latest', ver: 'current' },
+      { kind: 'peek', id: 0 },
+      { kind: 'crash', id: 1, owner: 1 },
+      { kind: 'peek', id: 1 },
+      { kind: 'sweep' },
+      { kind: 'release', id: 1, tok: 'latest', ver: 'stale' },
+      { kind: 'write', op: 'touch', id: 1, tok: 'none', ver: 'stale' },
+      { kind: 'peek', id: 1 },
+      { kind: 'list' },
+      { kind: 'write', op: 'touch', id: 1, tok: 'none', ver: 'current' },
+      { kind: 'peek', id: 1 },
+      { kind: 'write', op: 'delete', id: 2, tok: 'none' },
+      { kind: 'peek', id: 2 },
+      { kind: 'write', op: 'touch', id: 2, tok: 'none', ver: 'current' },
+    ],
+  ],
 ];
 
 interface MLease {
@@ -144,11 +182,13 @@ type Expected =
   | { error: 'not-found' }
   | { error: 'already-exists' }
   | { error: 'lease-held'; owner: string; expiresAt: string }
-  | { error: 'lease-lost'; token: number; latestToken: number };
+  | { error: 'lease-lost'; token: number; latestToken: number }
+  | { error: 'version-conflict'; expectedVersion: number; currentVersion: number };
 
 function describeError(error: unknown): Expected | { unexpected: string } {
   if (error instanceof LeaseHeldError) return { error: 'lease-held', owner: error.owner, expiresAt: error.expiresAt };
   if (error instanceof LeaseLostError) return { error: 'lease-lost', token: error.token, latestToken: error.latestToken };
+  if (error instanceof VersionConflictError) return { error: 'version-conflict', expectedVersion: error.expectedVersion, currentVersion: error.currentVersion };
   if (error instanceof NotFoundError) return { error: 'not-found' };
   if (error instanceof AlreadyExistsError) return { error: 'already-exists' };
   return { unexpected: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
@@ -190,7 +230,7 @@ export function describeLeaseModel(harness: LeaseHarness, options: LeaseModelOpt
         }),
         { numRuns: options.runs, endOnFailure: false, examples: EXAMPLES },
       );
-      for (const what of ['acquire ok', 'acquire lease-held', 'renew ok', 'renew lease-lost', 'release ok', 'release lease-lost', 'write ok with token', 'write lease-held', 'write lease-lost', 'sweep stalled', 'stall cleared by write', 'release of stalled']) {
+      for (const what of ['acquire ok', 'acquire lease-held', 'renew ok', 'renew lease-lost', 'release ok', 'release lease-lost', 'write ok with token', 'write lease-held', 'write lease-lost', 'sweep stalled', 'stall cleared by write', 'release of stalled', 'write version-conflict', 'release version-conflict', 'peek held', 'peek expired', 'peek released', 'peek cleared', 'peek none']) {
         expect({ what, seen: (coverage.get(what) ?? 0) > 0 }).toEqual({ what, seen: true });
       }
     }, 600_000);
@@ -345,13 +385,16 @@ async function runCommands(harness: LeaseHarness, store: WorkflowStore, commands
           const id = ids[command.id] as string;
           const wf = wfOf(id);
           const token = tokenFor(id, command.tok === 'none' ? 'latest' : command.tok) as number;
-          const { got } = await outcome(() => t.releaseLease(id, token));
+          const expectedVersion = expectedVersionOf(command.ver, wf.version);
+          const { got } = await outcome(() => t.releaseLease(id, token, expectedVersion === undefined ? {} : { expectedVersion }));
           const lease = wf.lease;
           const expected: Expected = !wf.exists
             ? { error: 'not-found' }
             : !lease || lease.token !== token || (lease.state !== 'H' && lease.state !== 'X')
               ? { error: 'lease-lost', token, latestToken: lease?.token ?? 0 }
-              : { ok: true };
+              : expectedVersion !== undefined && expectedVersion !== wf.version
+                ? { error: 'version-conflict', expectedVersion, currentVersion: wf.version }
+                : { ok: true };
           check(step, got, expected);
           covered(`release ${'error' in expected ? expected.error : 'ok'}`);
           if ('ok' in expected && lease) {
@@ -367,6 +410,7 @@ async function runCommands(harness: LeaseHarness, store: WorkflowStore, commands
           const wf = wfOf(id);
           const token = command.op === 'create' ? undefined : tokenFor(id, command.tok);
           const opts = token === undefined ? {} : { leaseToken: token };
+          const expectedVersion = command.op === 'touch' ? expectedVersionOf(command.ver, wf.version) : undefined;
           const mark = `c${n}`;
           const { value, got } = await outcome<unknown>(() => {
             switch (command.op) {
@@ -379,7 +423,7 @@ async function runCommands(harness: LeaseHarness, store: WorkflowStore, commands
               case 'mutate':
                 return t.mutate(id, (current) => ({ state: { ...current.state, mark } }), opts);
               case 'touch':
-                return t.touch(id, opts);
+                return t.touch(id, expectedVersion === undefined ? opts : { ...opts, expectedVersion });
               case 'delete':
                 return t.delete(id, opts);
             }
@@ -388,6 +432,9 @@ async function runCommands(harness: LeaseHarness, store: WorkflowStore, commands
           if (command.op === 'create') expected = wf.exists ? { error: 'already-exists' } : { ok: true };
           else if (!wf.exists && command.op !== 'save') expected = { error: 'not-found' };
           else expected = fence(wf.exists ? wf.lease : null, token, now);
+          if ('ok' in expected && wf.exists && expectedVersion !== undefined && expectedVersion !== wf.version) {
+            expected = { error: 'version-conflict', expectedVersion, currentVersion: wf.version };
+          }
           check(step, got, expected);
           covered(`write ${'error' in expected ? expected.error : token === undefined ? 'ok' : 'ok with token'}`);
           if (value !== undefined) {
@@ -436,6 +483,17 @@ async function runCommands(harness: LeaseHarness, store: WorkflowStore, commands
         case 'list':
           await checkStalled(step);
           break;
+        case 'peek': {
+          const id = ids[command.id] as string;
+          const wf = wfOf(id);
+          const view = await t.getLease(id);
+          const expected = modelView(id, wf.exists, wf.lease, now);
+          if (JSON.stringify(view) !== JSON.stringify(expected)) {
+            throw new Error(`${step}: getLease ${JSON.stringify(view)}, model ${JSON.stringify(expected)}\nlog:\n${log.join('\n')}`);
+          }
+          covered(`peek ${expected?.state ?? 'none'}`);
+          break;
+        }
         case 'crash':
           throw new Error('crash commands are expanded before the run');
       }
@@ -459,6 +517,10 @@ async function runCommands(harness: LeaseHarness, store: WorkflowStore, commands
       const expected = wfOf(id).events;
       if (JSON.stringify(actual) !== JSON.stringify(expected)) {
         throw new Error(`feed of ${id}:\n  got      ${JSON.stringify(actual)}\n  expected ${JSON.stringify(expected)}\nlog:\n${log.join('\n')}`);
+      }
+      const read = (await t.events(id, { limit: 1000 })).map(leaseBrief).reverse();
+      if (JSON.stringify(read) !== JSON.stringify(expected)) {
+        throw new Error(`events(${id}):\n  got      ${JSON.stringify(read)}\n  expected ${JSON.stringify(expected)}\nlog:\n${log.join('\n')}`);
       }
     }
   } finally {

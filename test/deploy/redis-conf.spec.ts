@@ -19,7 +19,7 @@ import { randomId } from '../support/random-ids.js';
 import { PASSWORD_PLACEHOLDER, REPO_REDIS_CONF, SERVICE_USER, startProductionRedis, type ProductionRedis } from '../support/repo-redis-conf.js';
 
 /** What the service user gained for the change feed, the history and leases (scripts, feed reader). */
-const FEED_RULES = ['+xadd', '+xtrim', '+xrange', '+xinfo|stream', '+spublish', '+ssubscribe', '+sunsubscribe', '+hkeys', '+hlen', '+zscore'];
+const FEED_RULES = ['+xadd', '+xtrim', '+xrange', '+xrevrange', '+xinfo|stream', '+spublish', '+ssubscribe', '+sunsubscribe', '+hkeys', '+hlen', '+zscore'];
 /** ... and for LangGraph checkpoints (the scripts of WorkflowCheckpointSaver). */
 const CHECKPOINT_RULES = ['+hmget', '+hexists', '+hincrby', '+zlexcount'];
 
@@ -193,6 +193,15 @@ describe('redis.conf loaded by redis-server, the store running as its service us
       expect((await writer.history(a.id))?.versions.map((v) => v.version)).toEqual([3, 2, 1]);
       expect((await watcher.getVersion(a.id, 1))?.state).toEqual({ n: 1 });
       expect((await watcher.getVersion(a.id, 2))).toMatchObject({ status: 'review', state: { n: 2 } });
+
+      // One workflow's events read back (XREVRANGE), a lease read (lease-2.lua: EXISTS, HGET, TIME) and a conditional
+      // release, as the service user (a workflow of another type: the watch above does not see its lease events).
+      expect((await watcher.events(a.id)).map((e) => e.op)).toEqual(['touched', 'updated', 'updated', 'created']);
+      const leased = await writer.create({ id: randomId('l'), type: randomId('lease'), state: {} });
+      const lease = await writer.acquireLease(leased.id, { owner: 'acl', ttlMs: 10_000 });
+      expect(await watcher.getLease(leased.id)).toEqual({ ...lease, state: 'held' });
+      await writer.releaseLease(leased.id, lease.token, { expectedVersion: 1 });
+      expect((await watcher.getLease(leased.id))?.state).toBe('released');
 
       // A resume from the first event in a process that never saw it reads the shard streams (XINFO STREAM, XRANGE).
       const late = await storeAsService();

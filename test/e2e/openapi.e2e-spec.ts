@@ -64,6 +64,14 @@ describe('the OpenAPI document', () => {
     expect(headers('put', '/workflows/{id}')).toEqual(expect.arrayContaining(['If-Match', 'If-None-Match', 'Lease-Token', 'Idempotency-Key']));
     expect(headers('patch', '/workflows/{id}')).toEqual(expect.arrayContaining(['If-Match', 'Lease-Token', 'Idempotency-Key']));
     expect(headers('delete', '/workflows/{id}')).toEqual(expect.arrayContaining(['If-Match', 'Lease-Token', 'Idempotency-Key']));
+    expect(headers('post', '/workflows/{id}/touch')).toEqual(expect.arrayContaining(['If-Match', 'Lease-Token', 'Idempotency-Key']));
+    expect(headers('delete', '/workflows/{id}/lease')).toEqual(expect.arrayContaining(['If-Match', 'Lease-Token']));
+    // Honoured there, never required (REQUIRE_IF_MATCH leaves touch and lease release alone): 412, never 428.
+    for (const [method, path] of [['post', '/workflows/{id}/touch'], ['delete', '/workflows/{id}/lease']] as const) {
+      const ifMatch = ((operation(method, path).parameters ?? []) as { in: string; name: string; required?: boolean }[]).find((p) => p.in === 'header' && p.name === 'If-Match');
+      const statuses = Object.keys(operation(method, path).responses as Json);
+      expect({ path, required: ifMatch?.required, has412: statuses.includes('412'), has428: statuses.includes('428') }).toEqual({ path, required: false, has412: true, has428: false });
+    }
     for (const key of operationsOf(document).filter((k) => k.startsWith('get '))) {
       const [method, path] = key.split(' ') as [string, string];
       expect({ key, headers: headers(method, path) }).toEqual({ key, headers: expect.not.arrayContaining(['Idempotency-Key']) });

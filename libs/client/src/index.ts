@@ -6,6 +6,7 @@ export type {
   ConditionalWriteOptions,
   NotModified,
   PutOptions,
+  ReleaseLeaseOptions,
   TouchOptions,
   WorkflowClientOptions,
   WriteOptions,

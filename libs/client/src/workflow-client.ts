@@ -51,9 +51,14 @@ export interface PutOptions extends ConditionalWriteOptions {
   ifNoneMatch?: '*';
 }
 
-export interface TouchOptions extends WriteOptions {
+export interface TouchOptions extends ConditionalWriteOptions {
   /** A new sliding TTL, kept for later writes too. */
   ttlSeconds?: number;
+}
+
+export interface ReleaseLeaseOptions extends CallOptions {
+  /** Release only while the workflow is at this version (`If-Match: "<n>"`; 412 otherwise), or `*` for "exists". */
+  ifMatch?: number | '*';
 }
 
 /** The answer to a conditional read whose `ifNoneMatch` version is still current (304). */
@@ -128,7 +133,7 @@ export class WorkflowClient {
     await this.#write<undefined>({ method: 'DELETE', path: workflowPath(id) }, options);
   }
 
-  /** `POST /workflows/:id/touch`: restarts the TTL; state and version unchanged. */
+  /** `POST /workflows/:id/touch`: restarts the TTL; state and version unchanged. With `ifMatch`: only at that version (412). */
   async touch<S extends JsonObject = JsonObject>(id: string, options: TouchOptions = {}): Promise<Workflow<S>> {
     const body = options.ttlSeconds === undefined ? {} : { ttlSeconds: options.ttlSeconds };
     return this.#write<Workflow<S>>({ method: 'POST', path: `${workflowPath(id)}/touch`, body }, options);
@@ -159,9 +164,10 @@ export class WorkflowClient {
     return (await this.transport.send(spec)).body as Lease;
   }
 
-  /** `DELETE /workflows/:id/lease` → 204. */
-  async releaseLease(id: string, token: number, options: CallOptions = {}): Promise<void> {
-    await this.transport.send({ method: 'DELETE', path: `${workflowPath(id)}/lease`, headers: { 'lease-token': String(token) }, retry: 'repeatable', signal: options.signal });
+  /** `DELETE /workflows/:id/lease` → 204. With `ifMatch`: only while the workflow is at that version (412; the token is checked first). */
+  async releaseLease(id: string, token: number, options: ReleaseLeaseOptions = {}): Promise<void> {
+    const headers = { 'lease-token': String(token), 'if-match': options.ifMatch === undefined ? undefined : entityTag(options.ifMatch) };
+    await this.transport.send({ method: 'DELETE', path: `${workflowPath(id)}/lease`, headers, retry: 'repeatable', signal: options.signal });
   }
 
   /** `GET /health/ready`, not retried: `ready` false on its 503 (backend unreachable, or shutting down). */

@@ -1,6 +1,14 @@
 export { WorkflowStore } from './workflow-store.js';
 export type * from './workflow.types.js';
-export type { WorkflowEvent, WorkflowEventOp, WatchFilter, WatchOptions, WatchMessage, WatchResetReason } from './events/workflow-event.js';
+export type {
+  WorkflowEvent,
+  WorkflowEventOp,
+  WorkflowEventsOptions,
+  WatchFilter,
+  WatchOptions,
+  WatchMessage,
+  WatchResetReason,
+} from './events/workflow-event.js';
 export { parseEventId, formatEventId, type EventPosition } from './events/event-id.js';
 export { workflowJsonBytes, workflowJsonText, type StoredWorkflowBytes, type StoredWorkflowJson, type WorkflowMeta } from './workflow-json.js';
 export * from './errors/index.js';

@@ -15,11 +15,13 @@ import type {
   WorkflowPatch,
   AcquireLeaseOptions,
   Lease,
+  LeaseView,
+  ReleaseLeaseOptions,
   WorkflowHistory,
   WorkflowWithHistory,
   WriteOptions,
 } from './workflow.types.js';
-import type { WatchFilter, WatchMessage, WatchOptions } from './events/workflow-event.js';
+import type { WatchFilter, WatchMessage, WatchOptions, WorkflowEvent, WorkflowEventsOptions } from './events/workflow-event.js';
 import type { StoredWorkflowBytes, StoredWorkflowJson } from './workflow-json.js';
 import type { CheckpointStorage } from './checkpoints/checkpoint-storage.js';
 
@@ -106,8 +108,12 @@ export abstract class WorkflowStore {
 
   /**
    * Restarts the workflow's TTL without changing its state or version. `ttlSeconds`, when given, becomes the
-   * workflow's sliding TTL from now on.
+   * workflow's sliding TTL from now on. With `expectedVersion` it only applies to that version. Checked in the
+   * touch's own atomic step, in the order of every write: a replay of its idempotency key first, then existence,
+   * the lease (fencing), the version.
    * @throws NotFoundError if it does not exist.
+   * @throws VersionConflictError when `expectedVersion` is given and differs (carries `currentVersion`; nothing is
+   * written, no event).
    */
   abstract touch(id: string, options?: TouchOptions): Promise<Workflow>;
 
@@ -161,10 +167,35 @@ export abstract class WorkflowStore {
    * Ends the lease of `token` (also one that expired while nobody acquired the workflow since) and records a
    * `lease-released` event. A lease that expires without release instead marks its workflow stalled (found by
    * `list({ stalled: true })`, with a `lease-expired` event, within LEASE_SWEEP_INTERVAL_MS) until the next
-   * acquisition, release or write.
+   * acquisition, release or write. With `expectedVersion` it only releases while the workflow is at that version.
+   * Checked in one atomic step: existence, then the token, then the version (as a write checks its lease before its
+   * version: a caller whose lease has ended learns that first, whatever the version).
+   * @throws NotFoundError if the workflow does not exist.
    * @throws LeaseLostError when `token` is not the workflow's last lease, or that lease already ended.
+   * @throws VersionConflictError when `expectedVersion` is given and differs (carries `currentVersion`; nothing is
+   * released, no event).
    */
-  abstract releaseLease(id: string, token: number): Promise<void>;
+  abstract releaseLease(id: string, token: number, options?: ReleaseLeaseOptions): Promise<void>;
+
+  /**
+   * The workflow's last lease as stored, whatever became of it (see `LeaseView.state`; `held` and `expired` are
+   * decided by the store's clock, as the writes decide them). A read: nothing changes, no event.
+   * `null` when the workflow does not exist (or has expired) or has had no lease since it was created (a delete,
+   * an expiry or a restore forgets its lease; a re-created id starts without one).
+   */
+  abstract getLease(id: string): Promise<LeaseView | null>;
+
+  /**
+   * The events of one workflow id that the change feed still holds, newest first, at most `limit` (1–1000, default
+   * 100): its writes, lease events and observed expiry, across its lives (a deleted or expired workflow's events
+   * stay until the feed trims them; `[]` when it holds none). The feed keeps EVENTS_RETENTION_SECONDS and about
+   * EVENTS_MAX_PER_SHARD events per shard (memory: per tenant), both trimmed approximately on Redis. Cost on Redis:
+   * the workflow's shard stream is read backwards in pages of 500 entries (every workflow's of that shard) until
+   * `limit` events of this id are found or the stream's start is reached: at most EVENTS_MAX_PER_SHARD entries, so
+   * a workflow with few recent events in a busy shard costs the most. Memory: a scan of the tenant's log.
+   * @throws InvalidInputError on a malformed id or limit. @throws EventsDisabledError when the feed is off.
+   */
+  abstract events(id: string, options?: WorkflowEventsOptions): Promise<WorkflowEvent[]>;
 
   /**
    * The change feed of this tenant as an async iterator, once it is live (resolving means following has started:

@@ -108,6 +108,11 @@ export interface DeleteOptions extends WriteOptions {
 export interface TouchOptions extends WriteOptions {
   /** New sliding TTL in seconds (stored for later writes too); defaults to the workflow's own TTL. */
   ttlSeconds?: number;
+  /**
+   * When given, the touch only applies if the stored version equals it (`VersionConflictError` otherwise, nothing
+   * written). A touch does not change the version, so a touch that applied leaves it as expected.
+   */
+  expectedVersion?: number;
 }
 
 export interface MutateOptions extends WriteOptions {
@@ -175,6 +180,31 @@ export interface Lease {
   token: number;
   owner: string;
   expiresAt: string;
+}
+
+/** Options of `releaseLease`. */
+export interface ReleaseLeaseOptions {
+  /** When given, the lease is only released if the workflow's stored version equals it (`VersionConflictError` otherwise). */
+  expectedVersion?: number;
+}
+
+/**
+ * A workflow's last lease as the store holds it (`getLease`), whatever became of it: what a lease ended as stays
+ * readable until the next acquisition replaces it or the workflow goes (delete, expiry, restore, re-create).
+ */
+export interface LeaseView {
+  id: string;
+  /** The lease's fencing token (also the last token issued for this workflow while it lives). */
+  token: number;
+  owner: string;
+  /** When it expires, or expired, unless renewed (ISO-8601 UTC). */
+  expiresAt: string;
+  /**
+   * `held`: live now (by the store's clock); `expired`: ended without release and nothing acquired or wrote the
+   * workflow since (the workflow is stalled, or is marked so by the next lease sweep); `released`: ended by
+   * `releaseLease`; `cleared`: it expired, then a write went ahead without it.
+   */
+  state: 'held' | 'expired' | 'released' | 'cleared';
 }
 
 export interface AcquireLeaseOptions {

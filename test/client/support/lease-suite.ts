@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { LeaseHeldProblem, LeaseLostProblem } from '../../../libs/client/src/index.js';
+import { LeaseHeldProblem, LeaseLostProblem, PreconditionFailedProblem } from '../../../libs/client/src/index.js';
 import { randomId } from '../../support/random-ids.js';
 import type { ClientContext } from './context.js';
 
@@ -34,6 +34,27 @@ export function leaseSuite(context: ClientContext): void {
       // The lease routes take no Idempotency-Key; renew and release carry the token.
       expect(leaseCalls.map((r) => r.headers['idempotency-key'])).toEqual(leaseCalls.map(() => undefined));
       expect(leaseCalls.filter((r) => r.method !== 'POST').every((r) => r.headers['lease-token'] === String(lease.token))).toBe(true);
+    });
+
+    it('touch and releaseLease send ifMatch: a stale version is PreconditionFailedProblem and changes nothing', async () => {
+      const { client, recorder } = context;
+      const id = randomId('if-match');
+      await client.create({ id, type: 'job', state: {}, ttlSeconds: 600 });
+      const lease = await client.acquireLease(id, { owner: 'worker-9', ttlMs: 30_000 });
+      await client.patch(id, { status: 'working' }, { leaseToken: lease.token });
+      const staleTouch = await client.touch(id, { ifMatch: 1, leaseToken: lease.token, ttlSeconds: 900 }).catch((e: unknown) => e);
+      expect(staleTouch).toBeInstanceOf(PreconditionFailedProblem);
+      expect(staleTouch).toMatchObject({ status: 412, currentVersion: 2 });
+      expect((await client.get(id)).ttlSeconds).toBe(600);
+      expect(await client.touch(id, { ifMatch: 2, leaseToken: lease.token, ttlSeconds: 900 })).toMatchObject({ version: 2, ttlSeconds: 900 });
+      await expect(client.releaseLease(id, lease.token, { ifMatch: 1 })).rejects.toMatchObject({ status: 412, currentVersion: 2 });
+      await expect(client.patch(id, { status: 'still-mine' })).rejects.toBeInstanceOf(LeaseHeldProblem);
+      await client.releaseLease(id, lease.token, { ifMatch: '*' });
+      const pathOf = (url: string): string => new URL(url).pathname;
+      const sent = recorder.requests.filter(
+        (r) => (r.method === 'POST' && pathOf(r.url) === `/workflows/${id}/touch`) || (r.method === 'DELETE' && pathOf(r.url) === `/workflows/${id}/lease`),
+      );
+      expect(sent.map((r) => `${r.method} ${r.headers['if-match']}`)).toEqual(['POST "1"', 'POST "2"', 'DELETE "1"', 'DELETE *']);
     });
 
     it('withLease renews in the background past the TTL, passes the token and releases at the end', async () => {

@@ -6,6 +6,7 @@ import { TenantStores } from '../auth/tenant-stores.js';
 import { ApiRequiredLeaseToken } from '../openapi/lease-token.js';
 import { openApiSchemas } from '../openapi/openapi-schemas.js';
 import { ApiProblems, WRITE_PROBLEMS } from '../openapi/problem-responses.js';
+import { expectedVersionOf, parseEntityTags } from '../workflows/conditional-request.js';
 import { requireMediaType } from '../workflows/media-type.js';
 import { acquireBodyFrom, renewTtlFrom } from './lease-body.js';
 import { requiredLeaseTokenFrom } from './lease-token-header.js';
@@ -63,17 +64,24 @@ export class LeasesController {
   @Delete(':id/lease')
   @HttpCode(204)
   @ApiOperation({
-    summary: 'Release the lease of Lease-Token (also one that expired, while nobody acquired the workflow since): writes need no token again',
+    summary:
+      'Release the lease of Lease-Token (also one that expired, while nobody acquired the workflow since): writes need no token again. ' +
+      'If-Match: only while the workflow is at that version (the token is checked first); optional, also with REQUIRE_IF_MATCH',
   })
   @ApiRequiredLeaseToken()
   @ApiResponse({ status: 204, description: 'Released' })
   @ApiProblems(
-    [400, 'invalid-input: a missing or malformed Lease-Token, or a malformed id'],
+    [400, 'invalid-input: a missing or malformed Lease-Token or If-Match, or a malformed id'],
     NOT_FOUND,
     [409, 'lease-lost: the token is not the workflow\'s last lease, or that lease already ended (released, or a write after it expired)'],
+    [412, 'precondition-failed: If-Match does not match the workflow\'s version, or the workflow does not exist; the body has currentVersion. Nothing was released'],
     ...WRITE_PROBLEMS,
   )
   async release(@Param('id') id: string, @Req() request: FastifyRequest): Promise<void> {
-    await this.stores.of(request).releaseLease(id, requiredLeaseTokenFrom(request.headers['lease-token']));
+    const token = requiredLeaseTokenFrom(request.headers['lease-token']);
+    const store = this.stores.of(request);
+    // Not required by REQUIRE_IF_MATCH: releases (withLease, runStep) predate If-Match on this route.
+    const expectedVersion = await expectedVersionOf(store, id, parseEntityTags(request.headers['if-match'], 'If-Match'), true);
+    await store.releaseLease(id, token, { expectedVersion });
   }
 }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { WorkflowStoreError, type WorkflowStore } from '#workflow-store';
 import { MetricsRegistry } from './metrics.registry.js';
 
-const TIMED = new Set(['create', 'get', 'getJson', 'getJsonBytes', 'save', 'saveJson', 'update', 'mutate', 'delete', 'list', 'touch', 'restore', 'ping', 'history', 'getVersion', 'watch', 'acquireLease', 'renewLease', 'releaseLease']);
+const TIMED = new Set(['create', 'get', 'getJson', 'getJsonBytes', 'save', 'saveJson', 'update', 'mutate', 'delete', 'list', 'touch', 'restore', 'ping', 'history', 'getVersion', 'watch', 'acquireLease', 'renewLease', 'releaseLease', 'getLease', 'events']);
 
 type StoreMethod = (...args: unknown[]) => Promise<unknown>;
 

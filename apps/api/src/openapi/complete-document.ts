@@ -22,6 +22,13 @@ const IF_MATCH = {
   description: 'Write only if the workflow is at one of these versions (strong entity tags, e.g. "3"), or exists at all (*): else 412',
   schema: ENTITY_TAG,
 };
+/** Touch and lease release: If-Match is honoured, never required. */
+const IF_MATCH_OPTIONAL = {
+  ...IF_MATCH,
+  description:
+    'Only if the workflow is at one of these versions (strong entity tags, e.g. "3"), or exists at all (*): else 412 and nothing ' +
+    'changes. Optional, also with REQUIRE_IF_MATCH',
+};
 const IF_NONE_MATCH_READ = {
   name: 'If-None-Match',
   in: 'header',
@@ -102,6 +109,7 @@ function addConditionalHeaders(key: string, operation: Json): void {
   }
   if (key === 'put /workflows/{id}') add(IF_NONE_MATCH_PUT);
   if (['put /workflows/{id}', 'patch /workflows/{id}', 'delete /workflows/{id}'].includes(key)) add(IF_MATCH);
+  if (['post /workflows/{id}/touch', 'delete /workflows/{id}/lease'].includes(key)) add(IF_MATCH_OPTIONAL);
 }
 
 /** The body's real media type (PATCH: merge-patch, the one type it takes) with a valid example. */

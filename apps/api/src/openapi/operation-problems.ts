@@ -20,6 +20,11 @@ const WRITE: ProblemType[] = ['idempotency-key-reused', 'outcome-unknown', 'stor
 const FENCED: ProblemType[] = ['lease-held', 'lease-lost'];
 /** Writes honouring If-Match (and REQUIRE_IF_MATCH). */
 const CONDITIONAL: ProblemType[] = ['precondition-failed', 'precondition-required', 'version-conflict'];
+/**
+ * Touch and lease release: If-Match honoured when sent, never required (REQUIRE_IF_MATCH leaves them alone), and a
+ * version mismatch only ever comes from If-Match, so it is always a 412, never a 409 version-conflict.
+ */
+const OPTIONAL_IF_MATCH: ProblemType[] = ['precondition-failed'];
 
 const TABLE: Record<string, ProblemType[]> = {
   'post /workflows': [...AUTHENTICATED, ...STORE, ...BODY, ...WRITE, 'already-exists', 'state-too-large'],
@@ -28,12 +33,12 @@ const TABLE: Record<string, ProblemType[]> = {
   'put /workflows/{id}': [...AUTHENTICATED, ...STORE, ...BODY, ...WRITE, ...FENCED, ...CONDITIONAL, 'already-exists', 'state-too-large'],
   'patch /workflows/{id}': [...AUTHENTICATED, ...STORE, ...BODY, ...WRITE, ...FENCED, ...CONDITIONAL, 'not-found', 'state-too-large'],
   'delete /workflows/{id}': [...AUTHENTICATED, ...STORE, ...BODY, ...WRITE, ...FENCED, ...CONDITIONAL, 'not-found'],
-  'post /workflows/{id}/touch': [...AUTHENTICATED, ...STORE, ...BODY, ...WRITE, ...FENCED, 'not-found'],
+  'post /workflows/{id}/touch': [...AUTHENTICATED, ...STORE, ...BODY, ...WRITE, ...FENCED, ...OPTIONAL_IF_MATCH, 'not-found'],
   'get /workflows/{id}/versions': [...AUTHENTICATED, ...STORE, ...BY_ID, 'not-found'],
   'get /workflows/{id}/versions/{version}': [...AUTHENTICATED, ...STORE, ...BY_ID, 'not-found', 'version-not-kept'],
   'post /workflows/{id}/lease': [...AUTHENTICATED, ...STORE, ...BODY, 'not-found', 'lease-held', 'outcome-unknown', 'storage-full'],
   'put /workflows/{id}/lease': [...AUTHENTICATED, ...STORE, ...BODY, 'not-found', 'lease-lost', 'outcome-unknown', 'storage-full'],
-  'delete /workflows/{id}/lease': [...AUTHENTICATED, ...STORE, ...BODY, 'not-found', 'lease-lost', 'outcome-unknown', 'storage-full'],
+  'delete /workflows/{id}/lease': [...AUTHENTICATED, ...STORE, ...BODY, ...OPTIONAL_IF_MATCH, 'not-found', 'lease-lost', 'outcome-unknown', 'storage-full'],
   'get /events': [...AUTHENTICATED, ...STORE, 'invalid-input', 'events-disabled'],
   'get /workflows/{id}/events': [...AUTHENTICATED, ...STORE, ...BY_ID, 'events-disabled'],
   'get /admin/export': [...AUTHENTICATED, ...STORE],

@@ -1,3 +1,4 @@
+import type { WorkflowStore } from '#workflow-store';
 import { ProblemException } from '../problem/problem.exception.js';
 
 /** The ETag of a workflow is its version, as a strong entity tag. */
@@ -34,4 +35,25 @@ export function ifMatchAccepts(condition: EntityTagCondition, version: number): 
 /** If-None-Match uses the weak comparison. */
 export function ifNoneMatchHits(condition: EntityTagCondition, version: number): boolean {
   return condition.any || condition.strong.includes(version) || condition.weak.includes(version);
+}
+
+/**
+ * The version a write must find by its If-Match, or undefined when it has none. One strong tag is used as it is (the
+ * store compares it atomically); `*` or a list needs the current version. `anyIsExisting`: the write already refuses
+ * a missing workflow (a 412 on a conditional request), so `If-Match: *` needs no read and pins no version: a retry
+ * with the same Idempotency-Key after the first attempt succeeded is then the same request, and replayed.
+ */
+export async function expectedVersionOf(
+  store: WorkflowStore,
+  id: string,
+  ifMatch: EntityTagCondition | undefined,
+  anyIsExisting = false,
+): Promise<number | undefined> {
+  if (!ifMatch || (ifMatch.any && anyIsExisting)) return undefined;
+  if (!ifMatch.any && ifMatch.strong.length === 1 && ifMatch.weak.length === 0) return ifMatch.strong[0] as number;
+  const current = await store.get(id);
+  if (!current || !ifMatchAccepts(ifMatch, current.version)) {
+    throw new ProblemException('precondition-failed', `If-Match does not match workflow ${id}`, current ? { currentVersion: current.version } : {});
+  }
+  return current.version;
 }

@@ -18,7 +18,7 @@ import {
 import type { Environment } from '../config/environment.js';
 import { TenantStores } from '../auth/tenant-stores.js';
 import { ProblemException } from '../problem/problem.exception.js';
-import { etagOf, ifMatchAccepts, ifNoneMatchHits, parseEntityTags, type EntityTagCondition } from './conditional-request.js';
+import { etagOf, expectedVersionOf, ifNoneMatchHits, parseEntityTags, type EntityTagCondition } from './conditional-request.js';
 import { operationIdFrom } from './idempotency-key.js';
 import { answerReplay, currentVersionAfter } from './idempotent-replay.js';
 import { listQueryFrom } from './list-query.js';
@@ -33,6 +33,10 @@ const JSON_TYPE = 'application/json';
 const MERGE_PATCH_TYPE = 'application/merge-patch+json';
 /** What Fastify sends for a serialised object; a pre-serialised body says so itself. */
 const JSON_RESPONSE_TYPE = 'application/json; charset=utf-8';
+const TOUCH_PRECONDITION_FAILED: [number, string] = [
+  412,
+  'precondition-failed: If-Match does not match the workflow\'s version, or the workflow does not exist; the body has currentVersion. Nothing was written',
+];
 
 /** Maps HTTP (RFC 9110 conditional requests) onto WorkflowStore calls; no storage logic lives here. */
 @ApiTags('workflows')
@@ -197,10 +201,15 @@ export class WorkflowsController {
 
   @Post(':id/touch')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Restart the TTL without changing state or version; body { ttlSeconds? } is optional' })
+  @ApiOperation({
+    summary:
+      'Restart the TTL without changing state or version; body { ttlSeconds? } is optional. If-Match: only at that version ' +
+      '(412 otherwise, nothing written); optional, also with REQUIRE_IF_MATCH',
+  })
   @ApiIdempotentWrite()
   @ApiLeaseFenced()
   @ApiResponse({ status: 200, schema: openApiSchemas.workflow, headers: WRITE_RESPONSE_HEADERS })
+  @ApiProblems(TOUCH_PRECONDITION_FAILED)
   async touch(
     @Param('id') id: string,
     @Body() body: unknown,
@@ -215,15 +224,16 @@ export class WorkflowsController {
     }
     const leaseToken = leaseTokenFrom(request.headers['lease-token']);
     const store = this.stores.of(request);
-    const workflow = await store.touch(id, { ttlSeconds, operationId: operationIdFrom(request.headers['idempotency-key']), leaseToken });
+    // Not required by REQUIRE_IF_MATCH: a touch changes no state, and keep-alive touches predate If-Match on it.
+    const expectedVersion = await expectedVersionOf(store, id, parseEntityTags(request.headers['if-match'], 'If-Match'), true);
+    const operationId = operationIdFrom(request.headers['idempotency-key']);
+    const workflow = await store.touch(id, { ttlSeconds, operationId, leaseToken, expectedVersion });
     return represent(store, reply, workflow);
   }
 
   /**
-   * The version a write must find, or undefined for an unconditional write (428 when REQUIRE_IF_MATCH is on).
-   * `anyIsExisting`: the write (PATCH, DELETE) already refuses a missing workflow (a 412 on a conditional request),
-   * so `If-Match: *` needs no read and pins no version: a retry with the same Idempotency-Key after the first
-   * attempt succeeded is then the same request, and replayed.
+   * The version a write must find (see `expectedVersionOf`), or undefined for an unconditional write (428 when
+   * REQUIRE_IF_MATCH is on). `anyIsExisting`: the write (PATCH, DELETE) already refuses a missing workflow.
    */
   private async expectedVersionFor(
     store: WorkflowStore,
@@ -231,10 +241,8 @@ export class WorkflowsController {
     ifMatch: EntityTagCondition | undefined,
     anyIsExisting = false,
   ): Promise<number | undefined> {
-    if (ifMatch?.any && anyIsExisting) return undefined;
-    if (ifMatch) return matchedVersion(store, id, ifMatch);
-    if (this.requireIfMatch) throw preconditionRequired();
-    return undefined;
+    if (!ifMatch && this.requireIfMatch) throw preconditionRequired();
+    return expectedVersionOf(store, id, ifMatch, anyIsExisting);
   }
 }
 
@@ -252,16 +260,6 @@ function locationOf(workflow: Pick<Workflow, 'id'>): string {
 
 function preconditionRequired(): ProblemException {
   return new ProblemException('precondition-required', 'This service requires If-Match on writes to existing workflows (REQUIRE_IF_MATCH=true)');
-}
-
-/** One strong tag is used as is; `*` or a list needs the current version. */
-async function matchedVersion(store: WorkflowStore, id: string, condition: EntityTagCondition): Promise<number> {
-  if (!condition.any && condition.strong.length === 1 && condition.weak.length === 0) return condition.strong[0] as number;
-  const current = await store.get(id);
-  if (!current || !ifMatchAccepts(condition, current.version)) {
-    throw new ProblemException('precondition-failed', `If-Match does not match workflow ${id}`, current ? { currentVersion: current.version } : {});
-  }
-  return current.version;
 }
 
 async function refuseIfNoneMatch(store: WorkflowStore, id: string, condition: EntityTagCondition): Promise<void> {

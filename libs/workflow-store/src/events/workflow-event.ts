@@ -52,6 +52,12 @@ export interface WatchOptions {
   signal?: AbortSignal;
 }
 
+/** Options of `events` (one workflow's events). */
+export interface WorkflowEventsOptions {
+  /** At most this many events, the newest: 1–1000. Default 100. */
+  limit?: number;
+}
+
 /**
  * Why a watch could not resume where it was asked to, or could not keep up: the caller should reload the state it
  * follows. `trimmed`: the resume point is older than what the feed still holds (retention or size cap);

@@ -1,6 +1,6 @@
 import { comparePositions, formatEventId, type EventPosition } from '../events/event-id.js';
 import type { FeedSource, PositionedEvent } from '../events/feed-source.js';
-import type { WorkflowEventOp } from '../events/workflow-event.js';
+import type { WorkflowEvent, WorkflowEventOp } from '../events/workflow-event.js';
 
 export interface EventLogLimits {
   retentionMs: number;
@@ -60,6 +60,17 @@ export class MemoryEventLog implements FeedSource {
     if (drop === 0) return;
     this.floor = (this.events[drop - 1] as PositionedEvent).position;
     this.events.splice(0, drop);
+  }
+
+  /** Up to `limit` events of workflow `id` still held, newest first (copies: the log's own go to followers). */
+  eventsOf(id: string, limit: number): WorkflowEvent[] {
+    this.trim(Date.now());
+    const found: WorkflowEvent[] = [];
+    for (let i = this.events.length - 1; i >= 0 && found.length < limit; i--) {
+      const { event } = this.events[i] as PositionedEvent;
+      if (event.id === id) found.push(structuredClone(event));
+    }
+    return found;
   }
 
   follow(deliver: (events: PositionedEvent[]) => void): Promise<EventPosition> {

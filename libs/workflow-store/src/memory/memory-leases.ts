@@ -1,6 +1,6 @@
 import { LeaseHeldError } from '../errors/lease-held.error.js';
 import { LeaseLostError } from '../errors/lease-lost.error.js';
-import type { Lease } from '../workflow.types.js';
+import type { Lease, LeaseView } from '../workflow.types.js';
 
 /** H held, R released, X expired without release (the workflow is stalled), W cleared by a write after it expired. */
 type LeaseState = 'H' | 'R' | 'X' | 'W';
@@ -61,12 +61,26 @@ export class MemoryLeases {
     return leaseOf(id, lease);
   }
 
-  /** Ends the lease of `token`: held, or expired without anyone acquiring it since. Returns it, for the event. */
-  release(id: string, token: number): Lease {
+  /** Throws `LeaseLostError` unless `token` is the last lease's and it has not ended (held, or expired without anyone acquiring it since). */
+  checkRelease(id: string, token: number): void {
     const lease = this.leases.get(id);
     if (!lease || lease.token !== token || (lease.state !== 'H' && lease.state !== 'X')) throw new LeaseLostError(id, token, lease?.token ?? 0);
+  }
+
+  /** Ends the lease of `token` (see `checkRelease`). Returns it, for the event. */
+  release(id: string, token: number): Lease {
+    this.checkRelease(id, token);
+    const lease = this.leases.get(id) as LeaseRecord;
     lease.state = 'R';
     return leaseOf(id, lease);
+  }
+
+  /** The last lease as stored, its state decided at `now` as lease-2.lua decides it; null when there is none. */
+  view(id: string, now = Date.now()): LeaseView | null {
+    const lease = this.leases.get(id);
+    if (!lease) return null;
+    const state = lease.state === 'H' && lease.expiresMs <= now ? 'X' : lease.state;
+    return { ...leaseOf(id, lease), state: VIEW_STATES[state] };
   }
 
   drop(id: string): void {
@@ -89,6 +103,8 @@ export class MemoryLeases {
     return expired;
   }
 }
+
+const VIEW_STATES: Record<LeaseState, LeaseView['state']> = { H: 'held', X: 'expired', R: 'released', W: 'cleared' };
 
 function leaseOf(id: string, lease: LeaseRecord): Lease {
   return { id, token: lease.token, owner: lease.owner, expiresAt: new Date(lease.expiresMs).toISOString() };

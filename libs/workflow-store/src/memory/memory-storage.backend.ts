@@ -20,7 +20,7 @@ import type {
 } from '../shared/storage-backend.js';
 import { DEFAULT_HUB_OPTIONS, EventHub } from '../events/event-hub.js';
 import type { EventPosition } from '../events/event-id.js';
-import type { WatchFilter, WatchMessage } from '../events/workflow-event.js';
+import type { WatchFilter, WatchMessage, WorkflowEvent } from '../events/workflow-event.js';
 import { EventsDisabledError } from '../errors/events-disabled.error.js';
 import { DEFAULT_TENANT } from '../workflow.schema.js';
 import { MemoryEventLog } from './memory-event-log.js';
@@ -29,7 +29,7 @@ import { MemoryIdempotency } from './memory-idempotency.js';
 import { metaOf } from './memory-history.js';
 import type { StoreLogger } from '../shared/store-logger.js';
 import { DEFAULT_STATUS, DEFAULT_TYPE } from '../workflow.schema.js';
-import type { JsonObject, Lease, RestoreOutcome, Workflow } from '../workflow.types.js';
+import type { JsonObject, Lease, LeaseView, RestoreOutcome, Workflow } from '../workflow.types.js';
 import type { StoredWorkflowBytes, StoredWorkflowJson } from '../workflow-json.js';
 import { readSnapshot, writeSnapshot, type SnapshotEntry } from './memory-snapshot.js';
 import { MemoryCheckpoints } from './memory-checkpoints.js';
@@ -62,7 +62,7 @@ export class MemoryStorageBackend implements StorageBackend {
   /** Tenant views by tenant: each has its own caches; the root loads and writes the snapshot for all. */
   private readonly views = new Map<string, MemoryStorageBackend>();
   /** This tenant's change feed: written by every write as it commits. */
-  private readonly events: MemoryEventLog;
+  private readonly eventLog: MemoryEventLog;
   private eventHub: EventHub | undefined;
   private readonly leases = new MemoryLeases();
   private leaseSweepTimer: NodeJS.Timeout | undefined;
@@ -77,11 +77,11 @@ export class MemoryStorageBackend implements StorageBackend {
     tenant: string = DEFAULT_TENANT,
   ) {
     this.keys = new MemoryIdempotency(limits.idempotencyTtlSeconds * 1000);
-    this.events = new MemoryEventLog(tenant, { retentionMs: limits.eventsRetentionSeconds * 1000, maxEvents: limits.eventsMaxPerShard });
+    this.eventLog = new MemoryEventLog(tenant, { retentionMs: limits.eventsRetentionSeconds * 1000, maxEvents: limits.eventsMaxPerShard });
     // node-cache found an entry expired on its own check: the store observed the expiry.
     this.records.on('expired', (id: string, entry: Entry) => {
       this.leases.drop(id);
-      this.events.append('expired', entry.workflow);
+      this.eventLog.append('expired', entry.workflow);
     });
   }
 
@@ -230,24 +230,32 @@ export class MemoryStorageBackend implements StorageBackend {
     this.records.del(id);
     this.leases.drop(id);
     this.keys.remember(id, idempotency, 'D', entry.workflow, entry.expiresAtMs);
-    this.events.append('deleted', entry.workflow);
+    this.eventLog.append('deleted', entry.workflow);
     return { kind: 'deleted', version };
   }
 
-  async touch(id: string, ttlSeconds: number | undefined, idempotency: Idempotency | undefined, leaseToken: number | undefined): Promise<WriteReply> {
+  async touch(
+    id: string,
+    ttlSeconds: number | undefined,
+    idempotency: Idempotency | undefined,
+    leaseToken: number | undefined,
+    expectedVersion?: number,
+  ): Promise<WriteReply> {
     this.assertOpen();
     const replay = this.keys.replayOf(id, idempotency, this.entry(id));
     if (replay) return { kind: 'replayed', replay };
     const entry = this.entry(id);
     if (!entry) throw new NotFoundError(id);
     this.leases.fence(id, leaseToken);
+    const { version } = entry.workflow;
+    if (expectedVersion !== undefined && version !== expectedVersion) throw new VersionConflictError(id, expectedVersion, version);
     const ttl = ttlSeconds ?? entry.workflow.ttlSeconds;
     const expiresAtMs = Date.now() + ttl * 1000;
     const workflow = { ...entry.workflow, ttlSeconds: ttl, expiresAt: new Date(expiresAtMs).toISOString() };
     this.put(workflow, expiresAtMs, entry.history, entry.thread);
     this.leases.afterWrite(id);
     this.keys.remember(id, idempotency, 'T', workflow, expiresAtMs);
-    this.events.append('touched', workflow);
+    this.eventLog.append('touched', workflow);
     return { kind: 'applied', workflow: structuredClone(workflow) };
   }
 
@@ -292,7 +300,7 @@ export class MemoryStorageBackend implements StorageBackend {
     const workflow = { ...record, state: JSON.parse(stateJson) as JsonObject };
     this.put(workflow, expiresAtMs, kept, existing?.thread);
     this.leases.drop(record.id);
-    this.events.append('restored', workflow);
+    this.eventLog.append('restored', workflow);
     return 'written';
   }
 
@@ -301,7 +309,7 @@ export class MemoryStorageBackend implements StorageBackend {
     const entry = this.entry(id);
     if (!entry) throw new NotFoundError(id);
     const lease = this.leases.acquire(id, owner, ttlMs);
-    this.events.append('lease-acquired', entry.workflow, lease);
+    this.eventLog.append('lease-acquired', entry.workflow, lease);
     return lease;
   }
 
@@ -311,11 +319,26 @@ export class MemoryStorageBackend implements StorageBackend {
     return this.leases.renew(id, token, ttlMs);
   }
 
-  async releaseLease(id: string, token: number): Promise<void> {
+  /** As release-lease-6.lua: existence, then the token, then the version. */
+  async releaseLease(id: string, token: number, expectedVersion?: number): Promise<void> {
     this.assertOpen();
     const entry = this.entry(id);
     if (!entry) throw new NotFoundError(id);
-    this.events.append('lease-released', entry.workflow, this.leases.release(id, token));
+    this.leases.checkRelease(id, token);
+    const { version } = entry.workflow;
+    if (expectedVersion !== undefined && version !== expectedVersion) throw new VersionConflictError(id, expectedVersion, version);
+    this.eventLog.append('lease-released', entry.workflow, this.leases.release(id, token));
+  }
+
+  async getLease(id: string): Promise<LeaseView | null> {
+    this.assertOpen();
+    return this.entry(id) ? this.leases.view(id) : null;
+  }
+
+  async events(id: string, limit: number): Promise<WorkflowEvent[]> {
+    this.assertOpen();
+    if (this.limits.eventsRetentionSeconds === 0) throw new EventsDisabledError();
+    return this.eventLog.eventsOf(id, limit);
   }
 
   /** Marks expired leases of this tenant (the root: of every tenant), recording a lease-expired event for each. */
@@ -325,7 +348,7 @@ export class MemoryStorageBackend implements StorageBackend {
       for (const lease of backend.leases.sweep()) {
         const entry = backend.entry(lease.id);
         if (!entry) continue;
-        backend.events.append('lease-expired', entry.workflow, lease);
+        backend.eventLog.append('lease-expired', entry.workflow, lease);
         found += 1;
       }
     }
@@ -354,7 +377,7 @@ export class MemoryStorageBackend implements StorageBackend {
   async watch(filter: WatchFilter, after: EventPosition | undefined, signal: AbortSignal | undefined): Promise<AsyncIterableIterator<WatchMessage>> {
     this.assertOpen();
     if (this.limits.eventsRetentionSeconds === 0) throw new EventsDisabledError();
-    this.eventHub ??= new EventHub(this.events, { ...DEFAULT_HUB_OPTIONS, retentionMs: this.limits.eventsRetentionSeconds * 1000 });
+    this.eventHub ??= new EventHub(this.eventLog, { ...DEFAULT_HUB_OPTIONS, retentionMs: this.limits.eventsRetentionSeconds * 1000 });
     return this.eventHub.watch(filter, after, signal);
   }
 
@@ -423,7 +446,7 @@ export class MemoryStorageBackend implements StorageBackend {
     if (workflow.version === 1) this.leases.drop(workflow.id);
     else this.leases.afterWrite(workflow.id);
     this.keys.remember(workflow.id, idempotency, workflow.version === 1 ? 'C' : 'W', workflow, expiresAtMs);
-    this.events.append(workflow.version === 1 ? 'created' : 'updated', workflow);
+    this.eventLog.append(workflow.version === 1 ? 'created' : 'updated', workflow);
     return { kind: 'applied', workflow: structuredClone(workflow) };
   }
 
@@ -438,7 +461,7 @@ export class MemoryStorageBackend implements StorageBackend {
     if (entry && entry.expiresAtMs <= Date.now()) {
       this.records.del(id);
       this.leases.drop(id);
-      this.events.append('expired', entry.workflow);
+      this.eventLog.append('expired', entry.workflow);
       return undefined;
     }
     return entry;

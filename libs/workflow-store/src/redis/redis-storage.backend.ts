@@ -18,7 +18,7 @@ import type {
 } from '../shared/storage-backend.js';
 import type { StoreLogger } from '../shared/store-logger.js';
 import { DEFAULT_STATUS, DEFAULT_TENANT, DEFAULT_TYPE } from '../workflow.schema.js';
-import type { Lease, RestoreOutcome, Workflow } from '../workflow.types.js';
+import type { Lease, LeaseView, RestoreOutcome, Workflow } from '../workflow.types.js';
 import { connectWhenReady, createStoreClient } from './redis-client.factory.js';
 import type { StoreRedisClient } from './redis-client.types.js';
 import {
@@ -32,7 +32,7 @@ import {
 import type { StoredWorkflowBytes, StoredWorkflowJson } from '../workflow-json.js';
 import { mapRedisError, scriptRefusal, ScriptStatus } from './redis-errors.js';
 import { RedisKeys, type WorkflowKeys } from './redis-keys.js';
-import { leaseOf } from './redis-leases.js';
+import { leaseOf, leaseViewOf } from './redis-leases.js';
 import { walkShards } from './redis-list-walk.js';
 import { defineScripts, runScript, type ScriptName } from './redis-scripts.js';
 import { checkRedisServer } from './persistence-check.js';
@@ -43,9 +43,10 @@ import { replayFrom, replayOfRecord } from './redis-replay.js';
 import { TenantSweep } from './tenant-sweep.js';
 import { NoticeHub } from './feed/notice-hub.js';
 import { RedisFeedSource } from './feed/redis-feed-source.js';
+import { readWorkflowEvents } from './feed/workflow-events.js';
 import { DEFAULT_HUB_OPTIONS, EventHub } from '../events/event-hub.js';
 import type { EventPosition } from '../events/event-id.js';
-import type { WatchFilter, WatchMessage } from '../events/workflow-event.js';
+import type { WatchFilter, WatchMessage, WorkflowEvent } from '../events/workflow-event.js';
 import { EventsDisabledError } from '../errors/events-disabled.error.js';
 import type { CheckpointStorage } from '../checkpoints/checkpoint-storage.js';
 import { RedisCheckpoints } from './redis-checkpoints.js';
@@ -299,7 +300,13 @@ export class RedisStorageBackend implements StorageBackend {
     throw scriptRefusal(reply, id, expectedVersion, idempotency?.key, leaseToken);
   }
 
-  async touch(id: string, ttlSeconds: number | undefined, idempotency: Idempotency | undefined, leaseToken: number | undefined): Promise<WriteReply> {
+  async touch(
+    id: string,
+    ttlSeconds: number | undefined,
+    idempotency: Idempotency | undefined,
+    leaseToken: number | undefined,
+    expectedVersion?: number,
+  ): Promise<WriteReply> {
     const reply = await this.write('touch', id, idempotency, [
       id,
       ttlSeconds ?? '',
@@ -309,10 +316,11 @@ export class RedisStorageBackend implements StorageBackend {
       ...this.feedArgs,
       leaseToken ?? '',
       this.indexMarginFloorMs,
+      expectedVersion ?? '',
     ]);
     const status = Number(reply[0]);
     if (status === ScriptStatus.Replayed) return { kind: 'replayed', replay: replayFrom(id, reply) };
-    if (status !== ScriptStatus.Applied) throw scriptRefusal(reply, id, undefined, idempotency?.key, leaseToken);
+    if (status !== ScriptStatus.Applied) throw scriptRefusal(reply, id, expectedVersion, idempotency?.key, leaseToken);
     const stored = storedWorkflowFromRecord(id, reply[1] === undefined ? null : String(reply[1]));
     if (!stored) throw new WorkflowStoreError('internal', `touch of ${id} returned no record`);
     return { kind: 'applied-json', ...stored };
@@ -358,6 +366,15 @@ export class RedisStorageBackend implements StorageBackend {
     await this.ensureFormat(false);
     const keys = this.keys.forWorkflow(id);
     return versionReadOf(id, (await this.run('history', [keys.record, keys.history], [version], 'get version', false)) as unknown[]);
+  }
+
+  /** See feed/workflow-events.ts: the workflow's shard stream, read backwards in pages. */
+  async events(id: string, limit: number): Promise<WorkflowEvent[]> {
+    if (this.limits.eventsRetentionSeconds === 0) throw new EventsDisabledError();
+    await this.ensureFormat(false);
+    const shard = this.keys.shardOf(id);
+    const tenant = this.view?.tenant ?? DEFAULT_TENANT;
+    return this.read('events', () => readWorkflowEvents(this.client, this.keys.shard(shard).events, shard, tenant, id, limit));
   }
 
   /** The tenant's feed: one hub per tenant per process, reading the shard streams (see feed/redis-feed-source.ts). */
@@ -512,14 +529,22 @@ export class RedisStorageBackend implements StorageBackend {
     return leaseOf(id, reply, token);
   }
 
-  async releaseLease(id: string, token: number): Promise<void> {
+  async releaseLease(id: string, token: number, expectedVersion?: number): Promise<void> {
     const keys = await this.leaseKeys(id);
     const reply = await this.runWrite('releaseLease', id, [keys.record, keys.index, keys.events, keys.notice, keys.leases, keys.leaseExpiry], [
       id,
       token,
       ...this.feedArgs,
+      expectedVersion ?? '',
     ]);
-    if (Number(reply[0]) !== ScriptStatus.Applied) throw scriptRefusal(reply, id, undefined, undefined, token);
+    if (Number(reply[0]) !== ScriptStatus.Applied) throw scriptRefusal(reply, id, expectedVersion, undefined, token);
+  }
+
+  /** A read-only script (lease-2.lua), so a held lease's liveness is decided by the server's clock, as the writes decide it. */
+  async getLease(id: string): Promise<LeaseView | null> {
+    await this.ensureFormat(false);
+    const keys = this.keys.forWorkflow(id);
+    return leaseViewOf(id, (await this.run('lease', [keys.record, keys.leases], [id], 'get lease', false)) as unknown[]);
   }
 
   private async leaseKeys(id: string): Promise<WorkflowKeys> {

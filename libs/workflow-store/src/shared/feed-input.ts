@@ -5,6 +5,13 @@ import type { WatchFilter } from '../events/workflow-event.js';
 import { labelSchema, versionSchema, workflowIdSchema } from '../workflow.schema.js';
 import { validate } from './validate.js';
 
+/** How many events `events` answers by default, and at most. */
+export const DEFAULT_EVENTS_LIMIT = 100;
+export const MAX_EVENTS_LIMIT = 1000;
+
+/** Options of `events` (one workflow's events). */
+export const eventsOptionsSchema = z.strictObject({ limit: z.number().int().min(1).max(MAX_EVENTS_LIMIT).optional() });
+
 const watchFilterSchema = z.strictObject({ id: workflowIdSchema.optional(), type: labelSchema.optional(), status: labelSchema.optional() });
 
 /** A watch's filter, validated (unknown fields refused). */

@@ -1,8 +1,8 @@
 import type { Idempotency } from './idempotency.js';
 import type { ListPosition, ListRange } from './list-order.js';
-import type { Lease, ReplayInfo, RestoreOutcome, Workflow } from '../workflow.types.js';
+import type { Lease, LeaseView, ReplayInfo, RestoreOutcome, Workflow } from '../workflow.types.js';
 import type { EventPosition } from '../events/event-id.js';
-import type { WatchFilter, WatchMessage } from '../events/workflow-event.js';
+import type { WatchFilter, WatchMessage, WorkflowEvent } from '../events/workflow-event.js';
 import type { StoredWorkflowBytes, StoredWorkflowJson, WorkflowMeta } from '../workflow-json.js';
 import type { CheckpointStorage } from '../checkpoints/checkpoint-storage.js';
 
@@ -112,13 +112,27 @@ export interface StorageBackend {
    */
   getForWrite(id: string, idempotency: Idempotency | undefined): Promise<{ workflow: Workflow | null; replay?: StoredReplay }>;
   delete(id: string, expectedVersion: number | undefined, idempotency: Idempotency | undefined, leaseToken: number | undefined): Promise<DeleteReply>;
-  touch(id: string, ttlSeconds: number | undefined, idempotency: Idempotency | undefined, leaseToken: number | undefined): Promise<WriteReply>;
+  /** Restarts the TTL; with `expectedVersion` only at that version (checked after the lease, as save and delete do). */
+  touch(
+    id: string,
+    ttlSeconds: number | undefined,
+    idempotency: Idempotency | undefined,
+    leaseToken: number | undefined,
+    expectedVersion?: number,
+  ): Promise<WriteReply>;
   /** A new lease (NotFound when the workflow is absent, LeaseHeld when another is live). */
   acquireLease(id: string, owner: string, ttlMs: number): Promise<Lease>;
   /** Extends the live lease of `token` from now (NotFound, LeaseLost). */
   renewLease(id: string, token: number, ttlMs: number): Promise<Lease>;
-  /** Ends the lease of `token` (NotFound, LeaseLost). */
-  releaseLease(id: string, token: number): Promise<void>;
+  /** Ends the lease of `token`; with `expectedVersion` only at that version (NotFound, then LeaseLost, then VersionConflict). */
+  releaseLease(id: string, token: number, expectedVersion?: number): Promise<void>;
+  /** The workflow's last lease and its state by the backend's clock; null when the workflow is absent or never leased in this life. */
+  getLease(id: string): Promise<LeaseView | null>;
+  /**
+   * Up to `limit` events of `id` the tenant's feed still holds, newest first (validated by the caller). Throws
+   * `EventsDisabledError` when events are off.
+   */
+  events(id: string, limit: number): Promise<WorkflowEvent[]>;
   /**
    * Live workflows whose index keys start with `range.prefix`, from `range.position` on: up to `limit` index entries
    * examined. Walk order: shard by shard, by index key within a shard.

@@ -36,15 +36,17 @@ import type {
   Workflow,
   AcquireLeaseOptions,
   Lease,
+  LeaseView,
+  ReleaseLeaseOptions,
   WorkflowHistory,
   WorkflowPatch,
   WorkflowWithHistory,
   WriteOptions,
 } from '../workflow.types.js';
-import type { WatchFilter, WatchMessage, WatchOptions } from '../events/workflow-event.js';
+import type { WatchFilter, WatchMessage, WatchOptions, WorkflowEvent, WorkflowEventsOptions } from '../events/workflow-event.js';
 import { VersionNotKeptError } from '../errors/version-not-kept.error.js';
-import { positionOfAfter, versionOf, watchFilterOf } from './feed-input.js';
-import { acquireLeaseSchema, checkLeaseTtl } from './lease-input.js';
+import { DEFAULT_EVENTS_LIMIT, eventsOptionsSchema, positionOfAfter, versionOf, watchFilterOf } from './feed-input.js';
+import { acquireLeaseSchema, checkLeaseTtl, releaseLeaseOptionsSchema } from './lease-input.js';
 import { historyOf } from './history-of.js';
 import { fingerprintOf, idempotencyOf, idFromIdempotencyKey, markReplay, type Idempotency } from './idempotency.js';
 import { decodeCursor, encodeCursor } from './list-cursor.js';
@@ -69,7 +71,7 @@ const LIST_ROUNDS = 4;
 const createOptionsSchema = writeOptionsSchema.pick({ operationId: true });
 const conditionalOptionsSchema = writeOptionsSchema.pick({ operationId: true, expectedVersion: true, leaseToken: true });
 const mutateOptionsSchema = writeOptionsSchema.pick({ operationId: true, maxAttempts: true, leaseToken: true });
-const touchOptionsSchema = writeOptionsSchema.pick({ operationId: true, ttlSeconds: true, leaseToken: true });
+const touchOptionsSchema = writeOptionsSchema.pick({ operationId: true, ttlSeconds: true, leaseToken: true, expectedVersion: true });
 const mutateResultSchema = saveInputSchema.omit({ ttlSeconds: true });
 
 /**
@@ -222,8 +224,11 @@ export class ValidatingWorkflowStore extends WorkflowStore {
     validate(workflowIdSchema, id, 'id');
     const opts = validate(touchOptionsSchema, options, 'options');
     const ttlSeconds = checkTtl(opts.ttlSeconds, this.limits, 'ttlSeconds');
-    const idempotency = idempotencyOf(opts.operationId, () => fingerprintOf('touch', id, [opts.ttlSeconds]));
-    return this.settle(id, await this.backend.touch(id, ttlSeconds, idempotency, opts.leaseToken));
+    // The expected version is part of the request only when given, so an unconditional touch keeps the fingerprint
+    // it had before touches took one (a retry across an upgrade is still recognised).
+    const parts = opts.expectedVersion === undefined ? [opts.ttlSeconds] : [opts.ttlSeconds, opts.expectedVersion];
+    const idempotency = idempotencyOf(opts.operationId, () => fingerprintOf('touch', id, parts));
+    return this.settle(id, await this.backend.touch(id, ttlSeconds, idempotency, opts.leaseToken, opts.expectedVersion));
   }
 
   async restore(record: Workflow): Promise<RestoreOutcome> {
@@ -259,9 +264,21 @@ export class ValidatingWorkflowStore extends WorkflowStore {
     return this.backend.renewLease(id, validate(leaseTokenSchema, token, 'token'), checkLeaseTtl(ttlMs, this.limits));
   }
 
-  async releaseLease(id: string, token: number): Promise<void> {
+  async releaseLease(id: string, token: number, options: ReleaseLeaseOptions = {}): Promise<void> {
     validate(workflowIdSchema, id, 'id');
-    await this.backend.releaseLease(id, validate(leaseTokenSchema, token, 'token'));
+    const validToken = validate(leaseTokenSchema, token, 'token');
+    const { expectedVersion } = validate(releaseLeaseOptionsSchema, options, 'options');
+    await this.backend.releaseLease(id, validToken, expectedVersion);
+  }
+
+  async getLease(id: string): Promise<LeaseView | null> {
+    return this.backend.getLease(validate(workflowIdSchema, id, 'id'));
+  }
+
+  async events(id: string, options: WorkflowEventsOptions = {}): Promise<WorkflowEvent[]> {
+    validate(workflowIdSchema, id, 'id');
+    const { limit } = validate(eventsOptionsSchema, options, 'options');
+    return this.backend.events(id, limit ?? DEFAULT_EVENTS_LIMIT);
   }
 
   async watch(filter: WatchFilter = {}, options: WatchOptions = {}): Promise<AsyncIterableIterator<WatchMessage>> {

@@ -27,6 +27,8 @@ export const TRACED_OPERATIONS = [
   'acquireLease',
   'renewLease',
   'releaseLease',
+  'getLease',
+  'events',
   'watch',
   'count',
   'ping',

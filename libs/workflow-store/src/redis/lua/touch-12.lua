@@ -7,7 +7,8 @@
   ARGV[1] id  ARGV[2] ttl seconds ('' = the workflow's own)  ARGV[3] request fingerprint ('' = no idempotency key)
   ARGV[4] idempotency window ms  ARGV[5] purge batch size
   ARGV[6] events retention ms (0 = no events)  ARGV[7] events kept per shard  ARGV[8] lease token ('' = none)
-  ARGV[9] index TTL margin floor ms
+  ARGV[9] index TTL margin floor ms  ARGV[10] expected version ('' = any)
+  Checks in the order of save and delete: replay, existence, lease, version.
   Returns:
     { 1, record }                             touched: the whole record as stored (header, newline, state JSON)
     { 2, outcome, version, record or false, created[, produced] }  same key, same request: applied earlier
@@ -15,6 +16,7 @@
     { -3 }                                    absent
     { -7, owner, lease expires ms }           leased, no token given: nothing written
     { -8, last token }                        not the live lease's token: nothing written
+    { -2, current version }                   version mismatch: nothing written
 ]]
 -- @include common
 -- @include checkpoints
@@ -28,6 +30,7 @@ local old = parseHeader(record, KEYS[1])
 local lease = readLease(KEYS[9], ARGV[1])
 local refused = fence(lease, ARGV[8], now)
 if refused then return refused end
+if ARGV[10] ~= '' and old.v ~= tonumber(ARGV[10]) then return { -2, old.v } end
 
 local ttl = tonumber(ARGV[2] ~= '' and ARGV[2] or old.l)
 local expireAt = now + ttl * 1000

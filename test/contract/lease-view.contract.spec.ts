@@ -1,0 +1,16 @@
+import { afterAll, beforeAll } from '@jest/globals';
+import { RedisServer } from '../support/redis-server.js';
+import { describeLeaseViewContract } from './lease-view.contract.js';
+import { memoryLeaseHarness, redisLeaseHarness } from './lease-harness.js';
+
+// The reference backend first, then Redis over a private redis-server.
+describeLeaseViewContract(memoryLeaseHarness);
+
+let server: RedisServer;
+beforeAll(async () => {
+  server = await RedisServer.start();
+});
+afterAll(async () => {
+  await server?.stop();
+});
+describeLeaseViewContract(redisLeaseHarness(() => server.url));
