@@ -32,5 +32,14 @@ export default {
     { ...common, displayName: 'langgraph', testMatch: ['<rootDir>/test/langgraph/**/*.spec.ts'] },
     { ...common, displayName: 'observability', testMatch: ['<rootDir>/test/observability/**/*.spec.ts'] },
     { ...common, ...checkedAnswers, displayName: 'client', testMatch: ['<rootDir>/test/client/**/*.spec.ts'] },
+    // /board in Chromium: its pages are not API operations, so no OpenAPI answer checks. One Redis, two API replicas
+    // and Chromium serve all its files (each file a tenant of its own): see test/board/support/global-setup.mjs.
+    {
+      ...common,
+      displayName: 'board',
+      testMatch: ['<rootDir>/test/board/**/*.spec.ts'],
+      globalSetup: '<rootDir>/test/board/support/global-setup.mjs',
+      globalTeardown: '<rootDir>/test/board/support/global-teardown.mjs',
+    },
   ],
 };

@@ -176,8 +176,15 @@ describe('start-up without keys', () => {
     expect(run.output).toMatch(/NODE_ENV=production needs API_KEYS or API_KEYS_FILE/);
   });
 
+  it('refuses to serve the board open in production, even with AUTH_MODE=none, saying what to set', async () => {
+    const run = await ApiProcess.runToExit({ NODE_ENV: 'production', AUTH_MODE: 'none' });
+    expect(run.code).not.toBe(0);
+    expect(run.output).toMatch(/would serve the board \(\/board\) unauthenticated: set BOARD_ENABLED=false/);
+  });
+
   it('runs open with a warning when AUTH_MODE=none (or outside production)', async () => {
-    const envs: Record<string, string>[] = [{ NODE_ENV: 'production', AUTH_MODE: 'none' }, {}];
+    // In production only without the board: it is never served open there (the test above).
+    const envs: Record<string, string>[] = [{ NODE_ENV: 'production', AUTH_MODE: 'none', BOARD_ENABLED: 'false' }, {}];
     for (const env of envs) {
       const open = await ApiProcess.start(env);
       try {

@@ -46,7 +46,8 @@ async function record(url: URL, method: string, response: Response): Promise<{ o
 globalThis.fetch = async (input, init) => {
   const response = await originalFetch(input, init);
   const { url, method } = requestOf(input, init);
-  if (LOCAL.has(url.hostname) && !url.pathname.startsWith('/docs')) {
+  // /docs and the web board (/board) are pages for people, not API operations: the document does not describe them.
+  if (LOCAL.has(url.hostname) && !url.pathname.startsWith('/docs') && !/^\/board(?:[/?]|$)/.test(url.pathname)) {
     void documentOf(url.origin);
     recorded.push(record(url, method, response).catch(() => undefined));
   }

@@ -24,7 +24,7 @@ function requestId(request: IncomingMessage): string {
  * modules that load neither Fastify nor the OpenTelemetry SDK).
  */
 async function loadApp() {
-  const [core, config, platform, apiModule, auth, http, sendProblem, toProblem, rateLimit, health, metrics, openApi] = await Promise.all([
+  const [core, config, platform, apiModule, auth, http, sendProblem, toProblem, rateLimit, health, metrics, openApi, board, tenantStores, eventStreams] = await Promise.all([
     import('@nestjs/core'),
     import('@nestjs/config'),
     import('@nestjs/platform-fastify'),
@@ -37,6 +37,9 @@ async function loadApp() {
     import('./health/shutdown-state.js'),
     import('./metrics/metrics.registry.js'),
     import('./openapi/setup-openapi.js'),
+    import('./board/register-board.js'),
+    import('./auth/tenant-stores.js'),
+    import('./events/event-streams.js'),
   ]);
   return {
     NestFactory: core.NestFactory,
@@ -51,6 +54,9 @@ async function loadApp() {
     ShutdownState: health.ShutdownState,
     MetricsRegistry: metrics.MetricsRegistry,
     setupOpenApi: openApi.setupOpenApi,
+    registerBoard: board.registerBoard,
+    TenantStores: tenantStores.TenantStores,
+    EventStreams: eventStreams.EventStreams,
   };
 }
 
@@ -77,9 +83,20 @@ async function bootstrap(log: Logger): Promise<void> {
       'Auth',
     );
   }
-  m.registerAuth(app.getHttpAdapter().getInstance(), api.auth, (message) => logger.warn(message, 'Auth'));
-  await m.registerRateLimit(app, api, config.get('workflowStore', { infer: true }));
+  const registry = m.registerAuth(app.getHttpAdapter().getInstance(), api.auth, (message) => logger.warn(message, 'Auth'));
+  const storeOptions = config.get('workflowStore', { infer: true });
+  await m.registerRateLimit(app, api, storeOptions);
   m.setupOpenApi(app);
+  if (api.board.enabled) {
+    await m.registerBoard(app.getHttpAdapter().getInstance(), {
+      options: api.board,
+      registry,
+      stores: app.get(m.TenantStores),
+      streams: app.get(m.EventStreams),
+      eventsEnabled: storeOptions.limits.eventsRetentionSeconds > 0,
+      warn: (message) => logger.warn(message, 'Board'),
+    });
+  }
 
   // Our own signal handling (not enableShutdownHooks, which re-raises the signal): drain, close, flush spans, exit 0.
   let stopping = false;

@@ -62,6 +62,17 @@ export class ApiKeyRegistry {
     return found;
   }
 
+  /**
+   * The principal of a key still configured, by its id (see `Principal.keyId`), or null once it is revoked: how a
+   * board session, which holds no key, checks on every request that its key is still valid.
+   */
+  principalOf(keyId: string): Principal | null {
+    for (const entry of [...this.inlineEntries, ...this.fileEntries]) {
+      if (entry.sha256.subarray(0, 8).toString('hex') === keyId) return { tenant: entry.tenant, role: entry.role, keyId };
+    }
+    return null;
+  }
+
   private loadFile(atBoot: boolean): void {
     const path = this.keysFile as string;
     try {

@@ -5,7 +5,7 @@ import { sendProblem } from '../problem/send-problem.js';
 import { roleAllows } from './api-key-entry.js';
 import { ApiKeyRegistry } from './api-key-registry.js';
 import { OPEN_PRINCIPAL } from './principal.js';
-import { isPublicPath, roleNeeded } from './route-access.js';
+import { isBoardPath, isPublicPath, roleNeeded } from './route-access.js';
 
 const BEARER = /^Bearer ([\x21-\x7e]{1,512})$/;
 
@@ -30,7 +30,7 @@ export function registerAuth(fastify: FastifyInstance, auth: AuthOptions, warn: 
     done();
   });
   fastify.addHook('onRequest', (request, reply, done) => {
-    if (isPublicPath(request.url)) return done();
+    if (isPublicPath(request.url) || isBoardPath(request.url)) return done();
     const key = BEARER.exec(request.headers.authorization ?? '')?.[1];
     if (!key) return refuse(request, reply, 'unauthorized', 'Send Authorization: Bearer <API key>');
     const principal = registry.verify(key);

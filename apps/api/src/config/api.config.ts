@@ -22,6 +22,11 @@ export const apiEnvSchema = z.object({
     .transform((v) => v === 'true' || v === '1')
     .default(false),
   SSE_HEARTBEAT_MS: z.coerce.number({ message: 'must be a whole number of ms' }).int().min(1000).max(60_000).default(15_000),
+  BOARD_ENABLED: z
+    .enum(['true', 'false', '1', '0', ''], { message: 'must be true or false' })
+    .transform((v) => v !== 'false' && v !== '0')
+    .default(true),
+  BOARD_SESSION_SECRET: z.string().min(32, { message: 'must be at least 32 characters' }).max(1024).optional(),
 });
 
 export interface ApiOptions {
@@ -43,6 +48,17 @@ export interface ApiOptions {
    * balancers that drop silent connections keep it, and a client notices a dead connection.
    */
   sseHeartbeatMs: number;
+  board: BoardOptions;
+}
+
+/** The web board at /board (apps/api/src/board). */
+export interface BoardOptions {
+  enabled: boolean;
+  /**
+   * Signs board sessions and CSRF tokens. Give every replica the same one so a session works on all of them; without
+   * it each process makes its own and a session is valid only on the replica that issued it.
+   */
+  sessionSecret: string | undefined;
 }
 
 /** `keys`: every request outside /health, /metrics and /docs needs a Bearer key. `open`: no keys, one `default` tenant. */

@@ -35,6 +35,11 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
     } catch (error) {
       problems.push((error as Error).message);
     }
+    // The API may run open in production on purpose (behind a gateway that authenticates); the board has no gateway
+    // in front of a browser, so it is never served open there.
+    if (auth?.mode === 'open' && api.data.BOARD_ENABLED && api.data.NODE_ENV === 'production') {
+      problems.push('NODE_ENV=production without API keys would serve the board (/board) unauthenticated: set BOARD_ENABLED=false, or API_KEYS / API_KEYS_FILE');
+    }
   }
   if (problems.length > 0 || !workflowStore || !api.success || !auth) throw new InvalidConfigError(problems);
   return {
@@ -50,6 +55,7 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
       auth,
       rateLimitPerMinute: api.data.RATE_LIMIT_PER_MINUTE,
       sseHeartbeatMs: api.data.SSE_HEARTBEAT_MS,
+      board: { enabled: api.data.BOARD_ENABLED, sessionSecret: api.data.BOARD_SESSION_SECRET },
     },
   };
 }

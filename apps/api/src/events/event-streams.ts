@@ -48,8 +48,9 @@ export class EventStreams implements BeforeApplicationShutdown {
   /**
    * Answers the request with an event stream. Everything that can fail (shutdown, a bad filter or event id, the feed
    * off, the store unreachable) fails before the first byte, so it is still answered as problem+json by the caller.
+   * `until`: ends the stream when aborted (the board's session ended: its key was revoked).
    */
-  async serve(request: FastifyRequest, reply: FastifyReply, store: WorkflowStore, wanted: EventStreamRequest): Promise<void> {
+  async serve(request: FastifyRequest, reply: FastifyReply, store: WorkflowStore, wanted: EventStreamRequest, until?: AbortSignal): Promise<void> {
     this.refuseWhileClosing();
     const messages = await openWatch(store, wanted);
     if (this.closing || this.shutdown.shuttingDown) {
@@ -74,6 +75,14 @@ export class EventStreams implements BeforeApplicationShutdown {
       this.metrics.sseConnections.dec();
     });
     connection.start(reply.getHeaders());
+    if (until) {
+      const end = (): void => connection.end('session-ended');
+      if (until.aborted) end();
+      else {
+        until.addEventListener('abort', end, { once: true });
+        void connection.done.then(() => until.removeEventListener('abort', end));
+      }
+    }
   }
 
   /** Ends every stream (their clients reconnect to another replica) and refuses new ones. */

@@ -26,7 +26,8 @@ export interface SseLimits {
   endGraceMs: number;
 }
 
-export type SseDropReason = 'slow' | 'feed-error' | 'shutdown';
+/** `session-ended`: a board session's key was revoked while its stream was open. */
+export type SseDropReason = 'slow' | 'feed-error' | 'shutdown' | 'session-ended';
 
 /** What the connection reports (metrics, logs). */
 export interface SseObserver {

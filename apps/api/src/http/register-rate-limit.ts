@@ -32,7 +32,8 @@ export async function registerRateLimit(app: NestFastifyApplication, api: ApiOpt
     timeWindow: 60_000,
     hook: 'onRequest',
     keyGenerator: (request) => request.principal?.keyId ?? request.ip,
-    allowList: (request) => isPublicPath(request.url),
+    // The board's scripts and stylesheet are not counted: a page load is not a use of the API.
+    allowList: (request) => isPublicPath(request.url) || request.url.startsWith('/board/assets/'),
     ...(redis ? { redis, nameSpace: `${store.redis.keyPrefix}:ratelimit:` } : {}),
     skipOnError: true,
     errorResponseBuilder: (_request, context) =>
