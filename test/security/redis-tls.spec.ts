@@ -8,6 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiProcess } from '../support/api-process.js';
+import { logTimes } from '../support/log-times.js';
 import { freePort } from '../support/free-port.js';
 import { randomPrefix } from '../support/random-ids.js';
 import { RedisServer } from '../support/redis-server.js';
@@ -86,15 +87,3 @@ describe('Redis over TLS', () => {
     expect(run.output).toMatch(/REDIS_TLS_CA_FILE: cannot read .*missing\.crt \(ENOENT\)/);
   });
 });
-
-/** The `time` of every pino line of a process's output (the API logs one JSON object per line). */
-function logTimes(output: string): number[] {
-  return output.split('\n').flatMap((line) => {
-    try {
-      const time = (JSON.parse(line) as { time?: unknown }).time;
-      return typeof time === 'number' ? [time] : [];
-    } catch {
-      return [];
-    }
-  });
-}

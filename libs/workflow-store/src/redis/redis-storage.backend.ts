@@ -466,8 +466,8 @@ export class RedisStorageBackend implements StorageBackend {
 
   async close(): Promise<void> {
     if (this.view) return; // the connection is the root's
-    this.purgeSweep.stop();
-    this.leaseSweep.stop();
+    // A sweep tick in flight ends after its current shard (each command is bounded by the command timeout).
+    await Promise.all([this.purgeSweep.stop(), this.leaseSweep.stop()]);
     for (const backend of [this, ...this.views.values()]) backend.eventHub?.close();
     this.noticeHub?.close();
     this.closing = true;

@@ -21,6 +21,8 @@ export class TenantSweep {
   private cursor = { tenant: 0, shard: 0 };
   private running = false;
   private failing = false;
+  private stopped = false;
+  private inFlight: Promise<void> | undefined;
 
   constructor(
     private readonly name: string,
@@ -35,8 +37,14 @@ export class TenantSweep {
     this.timer.unref();
   }
 
-  stop(): void {
+  /**
+   * Stops ticking; resolves once a tick in flight has ended (it stops after the shard it is sweeping), so the
+   * connection is not closed under it: a sweep cut off by close() would log a failure that is none.
+   */
+  stop(): Promise<void> {
+    this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    return this.inFlight ?? Promise.resolve();
   }
 
   async tick(): Promise<number> {
@@ -45,7 +53,7 @@ export class TenantSweep {
     const cursor = this.cursor;
     let handled = 0;
     const budget = Math.min(SHARD_SWEEPS_PER_TICK, tenants.length * shards);
-    for (let done = 0; done < budget; done++) {
+    for (let done = 0; done < budget && !this.stopped; done++) {
       if (cursor.tenant >= tenants.length) Object.assign(cursor, { tenant: 0, shard: 0 });
       handled += await this.target.sweepShard(tenants[cursor.tenant] as string, cursor.shard);
       cursor.shard += 1;
@@ -54,18 +62,24 @@ export class TenantSweep {
     return handled;
   }
 
-  private async quietTick(): Promise<void> {
-    if (this.running) return;
+  private quietTick(): Promise<void> {
+    if (this.running || this.stopped) return Promise.resolve();
     this.running = true;
+    this.inFlight = this.loggedTick().finally(() => {
+      this.running = false;
+      this.inFlight = undefined;
+    });
+    return this.inFlight;
+  }
+
+  private async loggedTick(): Promise<void> {
     try {
       await this.tick();
       if (this.failing) this.logger.log(`${this.name} runs again`);
       this.failing = false;
     } catch (error) {
-      if (!this.failing) this.logger.warn(`${this.name} skipped: ${(error as Error).message}`);
+      if (!this.failing && !this.stopped) this.logger.warn(`${this.name} skipped: ${(error as Error).message}`);
       this.failing = true;
-    } finally {
-      this.running = false;
     }
   }
 }
