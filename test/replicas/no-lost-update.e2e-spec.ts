@@ -6,6 +6,10 @@ import { RedisServer } from '../support/redis-server.js';
 const CLIENTS = 32;
 const WORKFLOWS = 4;
 const DURATION_MS = 3000;
+/** Enough contended writes for the check to mean something: the loop runs past DURATION_MS until it has them... */
+const MIN_ACKED = 60;
+/** ...but no longer than this (a service that cannot make progress fails the count below). */
+const MAX_DURATION_MS = 15_000;
 
 describe('two API replicas over one Redis', () => {
   let redis: RedisServer | undefined;
@@ -39,12 +43,15 @@ describe('two API replicas over one Redis', () => {
     }
     const acked = new Map<string, string[]>(ids.map((id) => [id, []]));
     const unexpected: number[] = [];
-    const deadline = Date.now() + DURATION_MS;
+    const started = Date.now();
+    let ackedCount = 0;
+    // Time-bounded, not throughput-bound: a loaded machine gets more time to reach MIN_ACKED instead of failing.
+    const goOn = (): boolean => Date.now() - started < DURATION_MS || (ackedCount < MIN_ACKED && Date.now() - started < MAX_DURATION_MS);
 
     await Promise.all(
       Array.from({ length: CLIENTS }, async (_, client) => {
         const base = replicas[client % replicas.length]!.url;
-        for (let n = 0; Date.now() < deadline; n++) {
+        for (let n = 0; goOn(); n++) {
           const id = ids[(client + n) % ids.length]!;
           const current = await fetch(`${base}/workflows/${id}`);
           const etag = current.headers.get('etag') as string;
@@ -56,7 +63,10 @@ describe('two API replicas over one Redis', () => {
             body: JSON.stringify({ state: { [mark]: true } }),
           });
           await patched.arrayBuffer();
-          if (patched.status === 200) acked.get(id)!.push(mark);
+          if (patched.status === 200) {
+            acked.get(id)!.push(mark);
+            ackedCount++;
+          }
           else if (patched.status !== 412) unexpected.push(patched.status);
         }
       }),
@@ -71,7 +81,7 @@ describe('two API replicas over one Redis', () => {
       expect(final.version).toBe(1 + marks.length);
       expect(Object.keys(final.state).sort()).toEqual([...marks].sort());
     }
-    console.log(`replicas: ${total} acknowledged writes over ${WORKFLOWS} workflows in ${DURATION_MS} ms, none lost`);
-    expect(total).toBeGreaterThan(50);
+    console.log(`replicas: ${total} acknowledged writes over ${WORKFLOWS} workflows in ${Date.now() - started} ms, none lost`);
+    expect(total).toBeGreaterThanOrEqual(MIN_ACKED);
   }, 30_000);
 });
