@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { ApiProcess } from '../support/api-process.js';
-import { freePort } from '../support/free-port.js';
+import { freePort, freePorts } from '../support/free-port.js';
 import { RedisServer } from '../support/redis-server.js';
 
 /** The default REDIS_CONNECT_TIMEOUT_MS. */
@@ -71,8 +71,10 @@ describe('T11 boot fails fast with the real cause', () => {
     const dir = mkdtempSync(join(tmpdir(), 'wfs-tls-'));
     dirs.push(dir);
     const { ca, cert, key } = makeCertificates(dir);
-    const tlsPort = await freePort();
+    // Both ports from one call: two freePort() calls can return the same port.
+    const [port, tlsPort] = (await freePorts(2)) as [number, number];
     const redis = await RedisServer.start({
+      port,
       args: ['--tls-port', String(tlsPort), '--tls-cert-file', cert, '--tls-key-file', key, '--tls-ca-cert-file', ca, '--tls-auth-clients', 'no'],
     });
     servers.push(redis);

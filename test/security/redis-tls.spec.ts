@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiProcess } from '../support/api-process.js';
 import { logTimes } from '../support/log-times.js';
-import { freePort } from '../support/free-port.js';
+import { freePorts } from '../support/free-port.js';
 import { randomPrefix } from '../support/random-ids.js';
 import { RedisServer } from '../support/redis-server.js';
 
@@ -34,9 +34,11 @@ async function makeCertificates(): Promise<void> {
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'wfs-tls-'));
   await makeCertificates();
-  tlsPort = await freePort();
+  let port: number;
+  [port, tlsPort] = (await freePorts(2)) as [number, number];
   // The plain port stays open only for the test harness' readiness probe; the service is pointed at the TLS port.
   server = await RedisServer.start({
+    port,
     args: ['--tls-port', String(tlsPort), '--tls-cert-file', join(dir, 'redis.crt'), '--tls-key-file', join(dir, 'redis.key'), '--tls-ca-cert-file', join(dir, 'ca.crt'), '--tls-auth-clients', 'no'],
   });
 }, 30_000);

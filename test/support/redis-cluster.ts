@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { createWorkflowStore, loadWorkflowStoreConfig, type ValidatingWorkflowStore } from '#workflow-store';
-import { freePort, freePorts } from './free-port.js';
+import { freePorts } from './free-port.js';
 import { quietLogger } from './quiet-logger.js';
 import { RedisServer } from './redis-server.js';
 
@@ -68,7 +68,12 @@ export class RedisCluster {
         const failed = started.find((result): result is PromiseRejectedResult => result.status === 'rejected');
         if (failed) throw failed.reason;
       } else {
-        for (let i = 0; i < total; i++) servers.push(await RedisServer.start({ appendonly, args: args(await freePort()) }));
+        // Both ports from one freePorts() call: two freePort() calls can return the same port (seen in CI: the bus
+        // port equal to the client port, and the server failed to bind it).
+        for (let i = 0; i < total; i++) {
+          const [port, busPort] = (await freePorts(2)) as [number, number];
+          servers.push(await RedisServer.start({ appendonly, port, args: args(busPort) }));
+        }
       }
       await cluster.cli(['--cluster', 'create', ...servers.map((s) => `127.0.0.1:${s.port}`), '--cluster-replicas', String(options.replicas ?? 0), '--cluster-yes']);
       await cluster.waitUntilOk(20_000);

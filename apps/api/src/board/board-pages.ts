@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { EventsDisabledError, VersionNotKeptError, type WorkflowStore } from '#workflow-store';
+import { EventsDisabledError, VersionNotKeptError, type JsonObject, type Workflow, type WorkflowStore } from '#workflow-store';
 import type { TenantStores } from '../auth/tenant-stores.js';
 import { ProblemException } from '../problem/problem.exception.js';
 import type { BoardAccess } from './board-access.js';
@@ -58,7 +58,8 @@ export function registerBoardPages(board: FastifyInstance, deps: BoardPageDeps):
         deps.eventsEnabled ? store.events(id, { limit: EVENTS_SHOWN }).catch(offWhenDisabled) : Promise.resolve('off' as const),
       ]);
       if (!history) throw new ProblemException('not-found', `Workflow ${id} expired or was deleted while the page was made`);
-      const diff = await versionDiff(store, id, request.query as Record<string, unknown>, history.versions[1]?.version, history.currentVersion);
+      const current = { ...stored.workflow, state: JSON.parse(stored.stateJson) as JsonObject };
+      const diff = await versionDiff(store, current, request.query as Record<string, unknown>, history.versions[1]?.version);
       sendPage(reply, 200, workflowPage({ viewer, workflow: stored.workflow, stateJson: stored.stateJson, history, diff, events, lease, nowMs: Date.now() }));
     } catch (error) {
       sendErrorPage(request, reply, viewer, error, log);
@@ -106,13 +107,18 @@ function listRequestFrom(query: Record<string, unknown>): ListRequest {
   return { stalled, limit, ...(type === undefined ? {} : { type }), ...(status === undefined ? {} : { status }), ...(cursor === undefined ? {} : { cursor }) };
 }
 
-/** The diff the page shows: `from`/`to` from the query, else the previous version against the current one. */
-async function versionDiff(store: WorkflowStore, id: string, query: Record<string, unknown>, previous: number | undefined, current: number): Promise<VersionDiff | undefined> {
+/**
+ * The diff the page shows: `from`/`to` from the query, else the previous version against the current one. The
+ * current version is the one the page already read (not read again: it could have moved on meanwhile).
+ */
+async function versionDiff(store: WorkflowStore, current: Workflow, query: Record<string, unknown>, previous: number | undefined): Promise<VersionDiff | undefined> {
+  const { id } = current;
   const from = versionParam(query.from) ?? previous;
-  const to = versionParam(query.to) ?? current;
+  const to = versionParam(query.to) ?? current.version;
   if (from === undefined) return undefined;
+  const read = (version: number): Promise<Workflow | null> => (version === current.version ? Promise.resolve(current) : store.getVersion(id, version));
   try {
-    const [before, after] = await Promise.all([store.getVersion(id, from), store.getVersion(id, to)]);
+    const [before, after] = await Promise.all([read(from), read(to)]);
     if (!before || !after) throw new ProblemException('not-found', `Workflow ${id} expired or was deleted while the page was made`);
     const pick = (w: typeof before) => ({ type: w.type, status: w.status, state: w.state });
     return { from, to, kind: 'shown', diff: diffJson(pick(before), pick(after), '') };

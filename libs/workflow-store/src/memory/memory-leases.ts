@@ -67,9 +67,8 @@ export class MemoryLeases {
     if (!lease || lease.token !== token || (lease.state !== 'H' && lease.state !== 'X')) throw new LeaseLostError(id, token, lease?.token ?? 0);
   }
 
-  /** Ends the lease of `token` (see `checkRelease`). Returns it, for the event. */
-  release(id: string, token: number): Lease {
-    this.checkRelease(id, token);
+  /** Ends the last lease of `id`; the caller has passed `checkRelease` for its token. Returns it, for the event. */
+  markReleased(id: string): Lease {
     const lease = this.leases.get(id) as LeaseRecord;
     lease.state = 'R';
     return leaseOf(id, lease);

@@ -226,7 +226,7 @@ export class MemoryStorageBackend implements StorageBackend {
     if (!entry) throw new NotFoundError(id);
     this.leases.fence(id, leaseToken);
     const { version } = entry.workflow;
-    if (expectedVersion !== undefined && version !== expectedVersion) throw new VersionConflictError(id, expectedVersion, version);
+    assertVersion(id, expectedVersion, version);
     this.records.del(id);
     this.leases.drop(id);
     this.keys.remember(id, idempotency, 'D', entry.workflow, entry.expiresAtMs);
@@ -248,7 +248,7 @@ export class MemoryStorageBackend implements StorageBackend {
     if (!entry) throw new NotFoundError(id);
     this.leases.fence(id, leaseToken);
     const { version } = entry.workflow;
-    if (expectedVersion !== undefined && version !== expectedVersion) throw new VersionConflictError(id, expectedVersion, version);
+    assertVersion(id, expectedVersion, version);
     const ttl = ttlSeconds ?? entry.workflow.ttlSeconds;
     const expiresAtMs = Date.now() + ttl * 1000;
     const workflow = { ...entry.workflow, ttlSeconds: ttl, expiresAt: new Date(expiresAtMs).toISOString() };
@@ -326,8 +326,8 @@ export class MemoryStorageBackend implements StorageBackend {
     if (!entry) throw new NotFoundError(id);
     this.leases.checkRelease(id, token);
     const { version } = entry.workflow;
-    if (expectedVersion !== undefined && version !== expectedVersion) throw new VersionConflictError(id, expectedVersion, version);
-    this.eventLog.append('lease-released', entry.workflow, this.leases.release(id, token));
+    assertVersion(id, expectedVersion, version);
+    this.eventLog.append('lease-released', entry.workflow, this.leases.markReleased(id));
   }
 
   async getLease(id: string): Promise<LeaseView | null> {
@@ -470,4 +470,9 @@ export class MemoryStorageBackend implements StorageBackend {
   private assertOpen(): void {
     if (this.closed) throw new StoreUnavailableError('the memory store is closed');
   }
+}
+
+/** The scripts' version check: a write that names a version applies only to that version. */
+function assertVersion(id: string, expectedVersion: number | undefined, version: number): void {
+  if (expectedVersion !== undefined && version !== expectedVersion) throw new VersionConflictError(id, expectedVersion, version);
 }
