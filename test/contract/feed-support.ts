@@ -19,6 +19,22 @@ import { randomPrefix } from '../support/random-ids.js';
 export type FeedStore = WorkflowStore & { close(): Promise<void> };
 
 /**
+ * What the harnesses' stores logged, newest last: a watch that times out shows it, so a feed that could not read
+ * (or logged a gap) says so in the failure instead of only "no message".
+ */
+const storeLogs: string[][] = [];
+function loggedStoreLogger(): ReturnType<typeof quietLogger> {
+  const logger = quietLogger();
+  storeLogs.push(logger.lines);
+  if (storeLogs.length > 20) storeLogs.shift();
+  return logger;
+}
+function recentStoreLogs(limit = 20): string {
+  const lines = storeLogs.flat().slice(-limit);
+  return lines.length === 0 ? 'the stores logged nothing' : `the stores' last log lines: ${lines.join(' | ')}`;
+}
+
+/**
  * What a suite needs from a backend besides the public API.
  * - `makeStore(env)`: a new connected store (Redis: a key prefix of its own unless `env.REDIS_KEY_PREFIX` is given).
  * - `observeExpiries(store, ids)`: makes the store observe workflows that have expired (Redis: the sweep of the
@@ -36,7 +52,7 @@ export interface FeedHarness {
 export function memoryFeedHarness(): FeedHarness {
   return {
     async makeStore(env = {}) {
-      const store = createWorkflowStore(loadWorkflowStoreConfig(env), quietLogger());
+      const store = createWorkflowStore(loadWorkflowStoreConfig(env), loggedStoreLogger());
       await store.connect();
       return store;
     },
@@ -63,7 +79,7 @@ export function redisFeedHarness(): RedisFeedHarness {
   const redis = fileRedisServer();
   const configs = new WeakMap<FeedStore, Record<string, string>>();
   const open = async (env: Record<string, string>): Promise<FeedStore> => {
-    const store = createWorkflowStore(loadWorkflowStoreConfig(env), quietLogger());
+    const store = createWorkflowStore(loadWorkflowStoreConfig(env), loggedStoreLogger());
     await store.connect();
     configs.set(store, env);
     return store;
@@ -222,7 +238,7 @@ export class Collector {
       if (this.failure !== undefined) throw new Error(`${this.label}: failed while waiting for ${what}: ${String(this.failure)}`);
       if (this.ended) throw new Error(`${this.label}: ended while waiting for ${what}; got ${this.describe()}`);
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`${this.label}: no ${what} within ${timeoutMs} ms; got ${this.describe()}`);
+      if (left <= 0) throw new Error(`${this.label}: no ${what} within ${timeoutMs} ms; got ${this.describe()}; ${recentStoreLogs()}`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.min(left, 250));
         this.wake = () => {
