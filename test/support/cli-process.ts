@@ -14,6 +14,18 @@ export interface CliResult {
 export interface CliOptions {
   stdin?: string;
   timeoutMs?: number;
+  /** Node options before the CLI's main (e.g. CONNECT_TIMER). */
+  nodeArgs?: string[];
+}
+
+/** Node options that make the CLI print `connect-timer: <ms>` at exit (see connect-timer.mjs and `afterFirstConnect`). */
+export const CONNECT_TIMER = ['--import', join(process.cwd(), 'test/support/connect-timer.mjs')];
+
+/** The ms from the CLI's first connection attempt to its exit (a run with CONNECT_TIMER), and stderr without that line. */
+export function afterFirstConnect(run: CliResult): { ms: number; stderr: string } {
+  const match = /^connect-timer: (\d+) ms\n?/m.exec(run.stderr);
+  if (!match) throw new Error(`no connect-timer line (did the run use CONNECT_TIMER, and did it connect at all?): ${run.stderr}`);
+  return { ms: Number(match[1]), stderr: run.stderr.replace(match[0], '') };
 }
 
 /**
@@ -27,7 +39,7 @@ export function runCli(args: string[], env: Record<string, string> = {}, options
 /** Like `runCli`, with the child process at hand (to signal it mid-run). */
 export function startCli(args: string[], env: Record<string, string> = {}, options: CliOptions = {}): { child: ChildProcess; done: Promise<CliResult> } {
   const started = performance.now();
-  const child = spawn(process.execPath, [MAIN, ...args], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), MAIN, ...args], {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
