@@ -16,6 +16,7 @@ describe('loadWorkflowStoreConfig', () => {
       eventsMaxPerShard: 10_000,
       leaseMaxTtlMs: 600_000,
       leaseSweepIntervalMs: 1000,
+      stateCacheBytes: 33_554_432,
     });
     expect(options.redis).toMatchObject({
       url: 'redis://127.0.0.1:6379',
@@ -46,6 +47,10 @@ describe('loadWorkflowStoreConfig', () => {
     expect(() => loadWorkflowStoreConfig({ IDEMPOTENCY_TTL: '0' })).toThrow(/IDEMPOTENCY_TTL/);
     expect(loadWorkflowStoreConfig({ WORKFLOW_HISTORY_VERSIONS: '0' }).limits.historyVersions).toBe(0);
     expect(() => loadWorkflowStoreConfig({ WORKFLOW_HISTORY_VERSIONS: '1001' })).toThrow(/WORKFLOW_HISTORY_VERSIONS: must be at most 1000/);
+    expect(loadWorkflowStoreConfig({ WORKFLOW_STATE_CACHE_BYTES: '0' }).limits.stateCacheBytes).toBe(0);
+    expect(loadWorkflowStoreConfig({ WORKFLOW_STATE_CACHE_BYTES: '1073741824' }).limits.stateCacheBytes).toBe(1_073_741_824);
+    expect(() => loadWorkflowStoreConfig({ WORKFLOW_STATE_CACHE_BYTES: '1073741825' })).toThrow(/WORKFLOW_STATE_CACHE_BYTES: must be at most 1073741824/);
+    expect(() => loadWorkflowStoreConfig({ WORKFLOW_STATE_CACHE_BYTES: '-1' })).toThrow(/WORKFLOW_STATE_CACHE_BYTES/);
     expect(loadWorkflowStoreConfig({ EVENTS_RETENTION_SECONDS: '0' }).limits.eventsRetentionSeconds).toBe(0);
     expect(() => loadWorkflowStoreConfig({ EVENTS_RETENTION_SECONDS: '2592001' })).toThrow(/EVENTS_RETENTION_SECONDS: must be at most 2592000/);
     expect(() => loadWorkflowStoreConfig({ EVENTS_MAX_PER_SHARD: '99' })).toThrow(/EVENTS_MAX_PER_SHARD: must be at least 100/);

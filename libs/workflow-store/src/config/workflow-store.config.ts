@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { InvalidConfigError } from '../errors/invalid-config.error.js';
 import { tlsOptionsFrom } from './tls-files.js';
 import { MAX_SHARDS } from '../redis/redis-keys.js';
+import { DEFAULT_STATE_CACHE_BYTES } from '../shared/state-cache.js';
 import type { RedisTlsOptions, WorkflowStoreOptions } from './workflow-store.options.js';
 
 const DAY = 86_400;
@@ -12,6 +13,8 @@ const DAY = 86_400;
  * the expiry sweep cost one command per shard, so more shards than masters need buys little.
  */
 export const DEFAULT_SHARDS = 64;
+/** Largest WORKFLOW_STATE_CACHE_BYTES: 1 GiB of heap for states is more than a Node process should hold. */
+const MAX_STATE_CACHE_BYTES = 1024 * 1024 * 1024;
 /** Largest WORKFLOW_HISTORY_VERSIONS: a history read walks every kept version inside Redis. */
 export const MAX_HISTORY_VERSIONS = 1000;
 
@@ -81,6 +84,7 @@ const envObject = z.object({
     WORKFLOW_STATE_TTL: intVar(1, 365 * DAY, 'seconds').default(DAY),
     WORKFLOW_MAX_TTL: intVar(1, 365 * DAY, 'seconds').default(30 * DAY),
     WORKFLOW_MAX_STATE_BYTES: intVar(2, 16 * 1024 * 1024, 'bytes').default(1024 * 1024),
+    WORKFLOW_STATE_CACHE_BYTES: intVar(0, MAX_STATE_CACHE_BYTES, 'bytes').default(DEFAULT_STATE_CACHE_BYTES),
     MEMORY_SNAPSHOT_PATH: z.string().min(1).optional(),
     REDIS_TLS_CA_FILE: z.string().min(1).optional(),
     REDIS_TLS_CERT_FILE: z.string().min(1).optional(),
@@ -192,6 +196,7 @@ function toOptions(env: WorkflowStoreEnv, tls: RedisTlsOptions | undefined): Wor
       eventsMaxPerShard: env.EVENTS_MAX_PER_SHARD,
       leaseMaxTtlMs: env.LEASE_MAX_TTL_MS,
       leaseSweepIntervalMs: env.LEASE_SWEEP_INTERVAL_MS,
+      stateCacheBytes: env.WORKFLOW_STATE_CACHE_BYTES,
     },
     redis: {
       url: env.REDIS_URL,

@@ -68,6 +68,11 @@ export interface LimitsOptions {
   leaseMaxTtlMs: number;
   /** How often expired leases are looked for, in ms (LEASE_SWEEP_INTERVAL_MS); 0 = never (no stalled marks). */
   leaseSweepIntervalMs: number;
+  /**
+   * Bytes of states the store keeps of what this process last read or wrote per workflow, so an update at that
+   * version merges without reading (WORKFLOW_STATE_CACHE_BYTES); 0 = off. Default 32 MiB when absent.
+   */
+  stateCacheBytes?: number;
 }
 
 /** Everything the store needs, already validated. Build it with `loadWorkflowStoreConfig(env)` or by hand. */

@@ -3,6 +3,7 @@ import { AlreadyExistsError } from '../errors/already-exists.error.js';
 import { NotFoundError } from '../errors/not-found.error.js';
 import { StoreUnavailableError } from '../errors/store-unavailable.error.js';
 import { VersionConflictError } from '../errors/version-conflict.error.js';
+import { WrittenSinceError } from '../errors/written-since.error.js';
 import type { LimitsOptions, WorkflowStoreOptions } from '../config/workflow-store.options.js';
 import type { Idempotency } from '../shared/idempotency.js';
 import { indexKey, kindOf, type ListRange } from '../shared/list-order.js';
@@ -56,6 +57,7 @@ export class MemoryStorageBackend implements StorageBackend {
   /** Remembered idempotency keys (see memory-idempotency.ts). */
   private readonly keys: MemoryIdempotency;
   readonly shards = 1;
+  readonly remoteReads = false;
   private closed = false;
   /** A store whose snapshot could not be loaded must never write over that file at close. */
   private snapshotLoaded = false;
@@ -135,6 +137,11 @@ export class MemoryStorageBackend implements StorageBackend {
     if (expectedVersion !== undefined) {
       if (!existing) throw new NotFoundError(write.id);
       if (existing.version !== expectedVersion) throw new VersionConflictError(write.id, expectedVersion, existing.version);
+      const stamp = write.expectedStamp;
+      // As save-12: the version matches, but another write (another life of the id) made it.
+      if (stamp && (Date.parse(existing.createdAt) !== stamp.createdMs || Date.parse(existing.updatedAt) !== stamp.updatedMs)) {
+        throw new WrittenSinceError(write.id, existing.version);
+      }
     }
     const now = Date.now();
     const workflow = this.build(

@@ -9,6 +9,7 @@ import { StorageFullError } from '../errors/storage-full.error.js';
 import { StoreUnavailableError } from '../errors/store-unavailable.error.js';
 import { VersionConflictError } from '../errors/version-conflict.error.js';
 import { WorkflowStoreError } from '../errors/workflow-store.error.js';
+import { WrittenSinceError } from '../errors/written-since.error.js';
 
 /** The status codes the Lua scripts return (first element of every reply); see each script's header. */
 export enum ScriptStatus {
@@ -22,6 +23,8 @@ export enum ScriptStatus {
   KeyReused = -6,
   LeaseHeld = -7,
   LeaseLost = -8,
+  /** save-12 given a version stamp: the version matches, the write that made it does not (see WrittenSinceError). */
+  WrittenSince = -9,
 }
 
 /** The one place a script's refusal becomes a typed error. */
@@ -40,6 +43,8 @@ export function scriptRefusal(reply: unknown[], id: string, expectedVersion?: nu
       return new LeaseHeldError(id, String(reply[1]), isoTime(Number(reply[2])));
     case ScriptStatus.LeaseLost:
       return new LeaseLostError(id, leaseToken ?? 0, Number(reply[1]));
+    case ScriptStatus.WrittenSince:
+      return new WrittenSinceError(id, Number(reply[1]));
     default:
       return new WorkflowStoreError('internal', `unexpected script reply ${JSON.stringify(reply)} for ${id}`);
   }

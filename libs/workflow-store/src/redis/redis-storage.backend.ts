@@ -87,6 +87,7 @@ export class RedisStorageBackend implements StorageBackend {
   /** The root's notice channels (one subscriber connection per master), created by the first watch of any tenant. */
   private noticeHub: NoticeHub | undefined;
   readonly shards: number;
+  readonly remoteReads = true;
   readonly checkpoints: CheckpointStorage = new RedisCheckpoints(this);
 
   /** `view`: a tenant view of `view.root`; every key carries the tenant in its hash tag. */
@@ -205,7 +206,7 @@ export class RedisStorageBackend implements StorageBackend {
       write.status ?? '',
       write.stateJson,
       write.ttlSeconds ?? '',
-      expectedVersion ?? '',
+      expectedArg(expectedVersion, write),
       idempotency?.fingerprint ?? '',
       this.idempotencyWindowMs,
       PURGE_PER_WRITE,
@@ -643,4 +644,11 @@ export class RedisStorageBackend implements StorageBackend {
     });
   }
 
+}
+
+/** save-12's ARGV[6]: '' (unconditional), the version, or the version with the write that made it. */
+function expectedArg(expectedVersion: number | undefined, write: RecordWrite): string | number {
+  if (expectedVersion === undefined) return '';
+  const stamp = write.expectedStamp;
+  return stamp ? `${expectedVersion}|${stamp.createdMs}|${stamp.updatedMs}` : expectedVersion;
 }

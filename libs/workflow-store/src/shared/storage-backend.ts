@@ -22,6 +22,18 @@ export interface RecordWrite {
   status: string | undefined;
   stateJson: string;
   ttlSeconds: number | undefined;
+  /**
+   * With an expected version only: the write that made that version (its creation and update times in ms), for a
+   * state the core cached. The backend refuses with `WrittenSinceError` when the stored version was made by another
+   * write (another life of the id), checked after the version in the same step; nothing is written then.
+   */
+  expectedStamp?: VersionStamp | undefined;
+}
+
+/** Which write made a version: the workflow's creation time (its life) and that write's time, in ms. */
+export interface VersionStamp {
+  createdMs: number;
+  updatedMs: number;
 }
 
 /**
@@ -85,6 +97,11 @@ export interface ListSlice {
  * OutcomeUnknown, StorageFull) and nothing else on purpose.
  */
 export interface StorageBackend {
+  /**
+   * Whether a read crosses a network (Redis): the core then keeps what it reads in its state cache, so an update at
+   * that version need not read again. False for the memory backend, whose reads are local copies.
+   */
+  readonly remoteReads: boolean;
   /** How many shards a walk goes through (positions carry a shard below it); 1 on the memory backend. */
   readonly shards: number;
   /** LangGraph checkpoints of threads, which are workflows of this backend (WorkflowCheckpointSaver). */

@@ -45,6 +45,9 @@ import type {
 } from '../workflow.types.js';
 import type { WatchFilter, WatchMessage, WatchOptions, WorkflowEvent, WorkflowEventsOptions } from '../events/workflow-event.js';
 import { VersionNotKeptError } from '../errors/version-not-kept.error.js';
+import { DEFAULT_STATE_CACHE_BYTES, StateCache } from './state-cache.js';
+import { KnownStates } from './known-states.js';
+import { updateKnown } from './update-known.js';
 import { DEFAULT_EVENTS_LIMIT, eventsOptionsSchema, positionOfAfter, versionOf, watchFilterOf } from './feed-input.js';
 import { acquireLeaseSchema, checkLeaseTtl, releaseLeaseOptionsSchema } from './lease-input.js';
 import { historyOf } from './history-of.js';
@@ -81,6 +84,9 @@ const mutateResultSchema = saveInputSchema.omit({ ttlSeconds: true });
 export class ValidatingWorkflowStore extends WorkflowStore {
   private closed = false;
   private readonly tenants = new Map<string, ValidatingWorkflowStore>();
+  /** The process's state cache (state-cache.ts; the root's, shared by its tenant views), seen from this view. */
+  private readonly cache: StateCache | undefined;
+  private readonly known: KnownStates;
 
   /** `root`: set on a tenant view; tenant lookups always go through the root. `tenant`: the view's, for spans. */
   constructor(
@@ -90,6 +96,9 @@ export class ValidatingWorkflowStore extends WorkflowStore {
     readonly tenant: string = DEFAULT_TENANT,
   ) {
     super();
+    const cacheBytes = limits.stateCacheBytes ?? DEFAULT_STATE_CACHE_BYTES;
+    this.cache = root ? root.cache : cacheBytes > 0 ? new StateCache(cacheBytes) : undefined;
+    this.known = new KnownStates(this.cache, tenant === DEFAULT_TENANT ? '' : `${tenant}\n`);
   }
 
   /** Connects the backend (Redis: waits for `ready`; memory: loads the snapshot). */
@@ -113,15 +122,22 @@ export class ValidatingWorkflowStore extends WorkflowStore {
     const idempotency = idempotencyOf(key, () =>
       fingerprintOf('create', data.id ?? '', [data.id === undefined ? 'generated' : 'given', record.type, data.status, data.ttlSeconds], record.stateJson),
     );
-    return this.settle(record.id, await this.backend.create(record, idempotency));
+    return this.settle(record.id, await this.known.write(record.id, this.backend.create(record, idempotency), record.stateJson));
   }
 
   async get(id: string): Promise<Workflow | null> {
-    return this.backend.get(validate(workflowIdSchema, id, 'id'));
+    validate(workflowIdSchema, id, 'id');
+    if (!this.known.enabled || !this.backend.remoteReads) return this.backend.get(id);
+    // The same read as backend.get (one GET), keeping the state's text for an update at this version.
+    const stored = await this.backend.getJson(id);
+    this.known.read(id, stored);
+    return stored && withState(stored.workflow, JSON.parse(stored.stateJson) as JsonObject);
   }
 
   async getJson(id: string): Promise<StoredWorkflowJson | null> {
-    return this.backend.getJson(validate(workflowIdSchema, id, 'id'));
+    const stored = await this.backend.getJson(validate(workflowIdSchema, id, 'id'));
+    if (this.backend.remoteReads) this.known.read(id, stored);
+    return stored;
   }
 
   async getJsonBytes(id: string): Promise<StoredWorkflowBytes | null> {
@@ -157,7 +173,7 @@ export class ValidatingWorkflowStore extends WorkflowStore {
     const idempotency = idempotencyOf(opts.operationId, () =>
       fingerprintOf('save', id, [data.type, data.status, data.ttlSeconds, opts.expectedVersion], write.stateJson),
     );
-    return this.backend.save(write, opts.expectedVersion, idempotency, opts.leaseToken);
+    return this.known.write(id, this.backend.save(write, opts.expectedVersion, idempotency, opts.leaseToken), write.stateJson);
   }
 
   async update(id: string, patch: WorkflowPatch, options: UpdateOptions = {}): Promise<Workflow> {
@@ -171,6 +187,13 @@ export class ValidatingWorkflowStore extends WorkflowStore {
     const idempotency = idempotencyOf(opts.operationId, () =>
       fingerprintOf('update', id, [data.type, data.status, opts.expectedVersion], patchJson),
     );
+    // At a version whose state this process last read or wrote: merge onto it without reading (update-known.ts).
+    const cached = this.known.get(id);
+    if (cached && (opts.expectedVersion === undefined || cached.version === opts.expectedVersion)) {
+      const update = { id, type: data.type, status: data.status, statePatch, expectedVersion: opts.expectedVersion, idempotency, leaseToken: opts.leaseToken };
+      const done = await updateKnown(this.backend, this.known, cached, update, this.limits.maxStateBytes);
+      if (done) return this.settle(id, done.reply, done.state);
+    }
     // The merged state is built here from a fresh read and a private copy of the patch, so it can be returned as
     // it is (`ownsState`) instead of being parsed back from the JSON just written.
     return this.readModifyWrite(id, opts.expectedVersion, idempotency, opts.leaseToken, attempts, true, (current) => ({
@@ -199,7 +222,7 @@ export class ValidatingWorkflowStore extends WorkflowStore {
     validate(workflowIdSchema, id, 'id');
     const opts = validate(conditionalOptionsSchema, options, 'options');
     const idempotency = idempotencyOf(opts.operationId, () => fingerprintOf('delete', id, [opts.expectedVersion]));
-    const reply = await this.backend.delete(id, opts.expectedVersion, idempotency, opts.leaseToken);
+    const reply = await this.backend.delete(id, opts.expectedVersion, idempotency, opts.leaseToken).finally(() => this.known.forget(id));
     if (reply.kind === 'deleted') return { id, version: reply.version };
     const { replay } = reply;
     return markReplay({ id, version: replay.version }, { outcome: replay.outcome, version: replay.version, changedSince: replay.changedSince });
@@ -233,12 +256,14 @@ export class ValidatingWorkflowStore extends WorkflowStore {
 
   async restore(record: Workflow): Promise<RestoreOutcome> {
     const data = restorableRecord(record, 'record', this.limits);
-    return this.backend.restore(data, serializeState(data.state, this.limits.maxStateBytes));
+    return this.backend.restore(data, serializeState(data.state, this.limits.maxStateBytes)).finally(() => this.known.forget(data.id));
   }
 
   async restoreWithHistory(entry: WorkflowWithHistory): Promise<RestoreOutcome> {
     const data = restorableRecord(entry.workflow, 'workflow', this.limits);
-    return this.backend.restore(data, serializeState(data.state, this.limits.maxStateBytes), keptRecordsOf(entry, data, this.limits));
+    return this.backend
+      .restore(data, serializeState(data.state, this.limits.maxStateBytes), keptRecordsOf(entry, data, this.limits))
+      .finally(() => this.known.forget(data.id));
   }
 
   async history(id: string): Promise<WorkflowHistory | null> {
@@ -341,7 +366,7 @@ export class ValidatingWorkflowStore extends WorkflowStore {
         ttlSeconds: undefined,
       };
       try {
-        const reply = await this.backend.save(write, workflow.version, idempotency, leaseToken);
+        const reply = await this.known.write(id, this.backend.save(write, workflow.version, idempotency, leaseToken), write.stateJson);
         return this.settle(id, reply, ownsState ? (fields.state as JsonObject) : undefined);
       } catch (error) {
         if (!(error instanceof VersionConflictError)) throw error;

@@ -6,7 +6,9 @@
   KEYS[1] rec  KEYS[2] idem  KEYS[3] idx  KEYS[4] exp  KEYS[5] lbl  KEYS[6] hist  KEYS[7] ev  KEYS[8] nt
   KEYS[9] own  KEYS[10] lsz  KEYS[11] cpg  KEYS[12] cpo   (see includes/common.lua, includes/checkpoints.lua)
   ARGV[1] id  ARGV[2] type ('' = keep)  ARGV[3] status ('' = keep)  ARGV[4] state JSON
-  ARGV[5] ttl seconds ('' = keep)  ARGV[6] expected version ('' = unconditional)
+  ARGV[5] ttl seconds ('' = keep)  ARGV[6] expected version ('' = unconditional), or 'version|createdMs|updatedMs':
+    that version as a given write left it (a state the caller cached: after a delete and a re-create the id's
+    versions start again, so the version alone could name another life's state)
   ARGV[7] request fingerprint ('' = no idempotency key)  ARGV[8] idempotency window ms  ARGV[9] purge batch size
   ARGV[10] default type  ARGV[11] default status  ARGV[12] default ttl seconds
   ARGV[13] events retention ms (0 = no events)  ARGV[14] events kept per shard  ARGV[15] history versions kept
@@ -23,6 +25,8 @@
     { 2, outcome, version, record or false, created[, produced] }        same key, same request: applied earlier
     { -6, outcome, version }                                            same key, different request: nothing written
     { -2, current version }                                             version mismatch, nothing written
+    { -9, current version }                                             the version matches, its created/updated times
+                                                                        do not (another write made it): nothing written
     { -3 }                                                              expected a version but absent
     { -7, owner, lease expires ms }                                     leased, no token given: nothing written
     { -8, last token }                                                  not the live lease's token: nothing written
@@ -49,8 +53,11 @@ local lease = version and readLease(KEYS[9], ARGV[1]) or nil
 local refused = fence(lease, ARGV[16], now)
 if refused then return refused end
 if ARGV[6] ~= '' then
+  local expected, created, updated = string.match(ARGV[6], '^(%d+)|(%-?%d+)|(%-?%d+)$')
+  if not expected then expected = ARGV[6] end
   if not version then return { -3 } end
-  if version ~= tonumber(ARGV[6]) then return { -2, version } end
+  if version ~= tonumber(expected) then return { -2, version } end
+  if created and (tonumber(created) ~= tonumber(old.c) or tonumber(updated) ~= tonumber(old.u)) then return { -9, version } end
 end
 
 local wtype = ARGV[2] ~= '' and ARGV[2] or old.t or ARGV[10]
