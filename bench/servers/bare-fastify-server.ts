@@ -1,22 +1,41 @@
 // The bare baseline of the HTTP figures: Fastify with one ioredis GET per read and the bare CAS script per
 // conditional PUT, and nothing else (no validation, no metrics, no Nest). Run as its own process by the bench.
+// Variants (env), the bench takes the fastest as the baseline (see http.scenario.ts): BARE_AUTO_PIPELINING=on|off
+// (default off), BARE_HANDLER=async|sync (default async), BARE_GET=buffer|string (default buffer).
 import Fastify from 'fastify';
 import { Redis } from 'ioredis';
 import { bareCas, withBareCas } from '../lib/bare-cas.js';
 
 const TTL_MS = 86_400_000;
 const port = Number(process.env.PORT);
-const redis = withBareCas(new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'));
+const redis = withBareCas(new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { enableAutoPipelining: process.env.BARE_AUTO_PIPELINING === 'on' }));
 const app = Fastify({ logger: false, bodyLimit: 4 * 1024 * 1024 });
 
 app.get('/health', async () => ({ ok: true }));
 
-/** The stored JSON, sent as it is. */
-app.get<{ Params: { id: string } }>('/docs/:id', async (request, reply) => {
-  const json = await redis.get(`raw:h:${request.params.id}`);
-  if (json === null) return reply.code(404).send({ error: 'not found' });
-  return reply.type('application/json').send(json);
-});
+/** The stored JSON sent as it is; as bytes by default (getBuffer: no UTF-8 decode and re-encode of the document). */
+const read: (key: string) => Promise<Buffer | string | null> = process.env.BARE_GET === 'string' ? (key) => redis.get(key) : (key) => redis.getBuffer(key);
+
+// Neither handler returns the reply: a returned reply is a thenable, which Fastify waits on with an end-of-stream
+// listener on every response (measured: a few % of a 1 KB GET).
+if (process.env.BARE_HANDLER === 'sync') {
+  app.get<{ Params: { id: string } }>('/docs/:id', (request, reply): void => {
+    read(`raw:h:${request.params.id}`).then(
+      (json) => {
+        if (json === null) void reply.code(404).send({ error: 'not found' });
+        else void reply.type('application/json').send(json);
+      },
+      (error: unknown) => reply.send(error),
+    );
+  });
+} else {
+  app.get<{ Params: { id: string } }>('/docs/:id', async (request, reply) => {
+    const json = await read(`raw:h:${request.params.id}`);
+    if (json === null) return reply.code(404).send({ error: 'not found' });
+    void reply.type('application/json');
+    return json;
+  });
+}
 
 /** If-Match: "<version>" → CAS of JSON.stringify(body.state); answers the new version and the state as stored. */
 app.put<{ Params: { id: string }; Body: { state: unknown } }>('/docs/:id', async (request, reply) => {
@@ -32,7 +51,8 @@ app.put<{ Params: { id: string }; Body: { state: unknown } }>('/docs/:id', async
   }
   const requestId = request.headers['x-request-id'];
   if (typeof requestId === 'string') reply.header('x-request-id', requestId);
-  return reply.header('etag', `"${version}"`).type('application/json').send(`{"id":${JSON.stringify(id)},"version":${version},"state":${json}}`);
+  void reply.header('etag', `"${version}"`).type('application/json');
+  return `{"id":${JSON.stringify(id)},"version":${version},"state":${json}}`;
 });
 
 const stop = (): void => {

@@ -24,7 +24,7 @@ function requestId(request: IncomingMessage): string {
  * modules that load neither Fastify nor the OpenTelemetry SDK).
  */
 async function loadApp() {
-  const [core, config, platform, apiModule, auth, http, sendProblem, toProblem, rateLimit, health, metrics, openApi, board, tenantStores, eventStreams] = await Promise.all([
+  const [core, config, platform, apiModule, auth, http, sendProblem, toProblem, rateLimit, health, metrics, openApi, board, tenantStores, eventStreams, direct, workflowDirect, workflows, filter] = await Promise.all([
     import('@nestjs/core'),
     import('@nestjs/config'),
     import('@nestjs/platform-fastify'),
@@ -40,6 +40,10 @@ async function loadApp() {
     import('./board/register-board.js'),
     import('./auth/tenant-stores.js'),
     import('./events/event-streams.js'),
+    import('./http/direct-routes.js'),
+    import('./workflows/workflow-direct-routes.js'),
+    import('./workflows/workflows.controller.js'),
+    import('./problem/problem-details.filter.js'),
   ]);
   return {
     NestFactory: core.NestFactory,
@@ -57,6 +61,10 @@ async function loadApp() {
     registerBoard: board.registerBoard,
     TenantStores: tenantStores.TenantStores,
     EventStreams: eventStreams.EventStreams,
+    routeDirectly: direct.routeDirectly,
+    workflowDirectRoutes: workflowDirect.workflowDirectRoutes,
+    WorkflowsController: workflows.WorkflowsController,
+    ProblemDetailsFilter: filter.ProblemDetailsFilter,
   };
 }
 
@@ -77,6 +85,8 @@ async function bootstrap(log: Logger): Promise<void> {
   const config = app.get(ConfigService<Environment, true>);
   const api = config.get('api', { infer: true });
   m.configureFastify(app, api, app.get(m.MetricsRegistry));
+  // Before listen(): Nest registers its routes then, and the hot ones get their direct handler as it does.
+  m.routeDirectly(app.getHttpAdapter().getInstance(), m.workflowDirectRoutes(app.get(m.WorkflowsController)), new m.ProblemDetailsFilter());
   if (api.auth.mode === 'open') {
     logger.warn(
       `running WITHOUT authentication (${api.auth.reason}): every request is tenant "default" with the admin role; set API_KEYS or API_KEYS_FILE`,

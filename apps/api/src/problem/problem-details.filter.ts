@@ -10,8 +10,11 @@ export class ProblemDetailsFilter implements ExceptionFilter {
 
   catch(error: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    const request = http.getRequest<FastifyRequest>();
-    const reply = http.getResponse<FastifyReply>();
+    this.answer(error, http.getRequest<FastifyRequest>(), http.getResponse<FastifyReply>());
+  }
+
+  /** The filter's answer, also for the routes Fastify hands to their controller directly (direct-routes.ts). */
+  answer(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
     const { body, internal } = toProblem(error, { conditional: isConditional(request) });
     if (internal) this.logger.error({ err: error, reqId: request.id }, 'unhandled error');
     else if (body.status >= 500) this.logger.warn({ reqId: request.id, problem: body.type, cause: (error as Error).message });

@@ -10,12 +10,16 @@ export function etagOf(version: number): string {
 export type EntityTagCondition = { any: true } | { any: false; strong: number[]; weak: number[] };
 
 const TAG = /^(W\/)?"([^"]*)"$/;
+/** The usual header, one strong version tag: answered without splitting the list (same result as the general path). */
+const ONE_STRONG_VERSION = /^"([1-9]\d{0,15})"$/;
 
 /** Parses an entity-tag list (RFC 9110 §8.8.3); tags that are not versions can never match and are kept out. */
 export function parseEntityTags(header: string | undefined, name: string): EntityTagCondition | undefined {
   if (header === undefined) return undefined;
   const value = header.trim();
   if (value === '*') return { any: true };
+  const one = ONE_STRONG_VERSION.exec(value);
+  if (one) return { any: false, strong: [Number(one[1])], weak: [] };
   const strong: number[] = [];
   const weak: number[] = [];
   for (const part of value.split(',').map((p) => p.trim()).filter(Boolean)) {
