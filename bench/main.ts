@@ -1,7 +1,7 @@
 // npm run bench [-- --quick] [-- --cpu-prof] [-- --only=group,...]
 // Groups: get, update, save, keyv, save-idempotency, memory-get, memory-update, http-get, http-put, memory-usage,
-// memory-idempotency, memory-feed, feed-write, feed-latency, feed-fanout, lease, list, list-shards, list-filter-shards,
-// checkpoint (also starts its own PostgreSQL: scripts/ensure-postgres.mjs installs it when missing).
+// memory-idempotency, memory-feed, feed-write, feed-latency, feed-fanout, lease, capacity, capacity-cluster, list,
+// list-shards, list-filter-shards, checkpoint (also starts its own PostgreSQL: scripts/ensure-postgres.mjs installs it when missing).
 // Starts its own redis-server, measures every figure of the store against a raw baseline in the same run, prints
 // the table, and for a full run of every figure writes bench/results/latest.json and the results block of
 // BENCHMARKS.md; any other run (--quick, --only) writes bench/results/partial.json and leaves both alone.
@@ -12,6 +12,9 @@ import { benchConfig, wants } from './lib/bench-config.js';
 import type { Comparison } from './lib/comparison.js';
 import { RedisProcess, REDIS_BENCH_SETTINGS } from './lib/redis-process.js';
 import { gitCommit, machineInfo, printSummary, updateBenchmarksMd, writeJson, type RunInfo } from './report.js';
+import { capacityClusterScenario } from './scenarios/capacity-cluster.scenario.js';
+import { capacityMemoryScenario } from './scenarios/capacity-memory.scenario.js';
+import { capacityScenario } from './scenarios/capacity.scenario.js';
 import { checkpointScenario } from './scenarios/checkpoint.scenario.js';
 import { feedFanoutScenario } from './scenarios/feed-fanout.scenario.js';
 import { feedLatencyScenario } from './scenarios/feed-latency.scenario.js';
@@ -52,6 +55,17 @@ async function main(): Promise<void> {
     if (wants(config, 'memory-feed')) rows.push(...(await feedMemoryScenario(config, redis, log)));
     if (wants(config, 'feed-write')) rows.push(...(await feedWriteScenario(config, redis, log)));
     if (wants(config, 'lease')) rows.push(...(await leaseScenario(config, redis, log)));
+    // capacity-cluster checks the model against the per-op Redis CPU that capacity measures, so it runs that too.
+    if (wants(config, 'capacity') || wants(config, 'capacity-cluster')) {
+      const capacity = await capacityScenario(config, redis, log);
+      extra.capacity = capacity.costs;
+      if (wants(config, 'capacity')) rows.push(...capacity.rows, ...(await capacityMemoryScenario(config, redis, log)));
+      if (wants(config, 'capacity-cluster')) {
+        const cluster = await capacityClusterScenario(config, capacity.costs.find((c) => c.key === 'update'), log);
+        rows.push(...cluster.rows);
+        extra.capacityCluster = cluster.extra;
+      }
+    }
     if (wants(config, 'feed-latency')) rows.push(...(await feedLatencyScenario(config, redis, log)));
     if (wants(config, 'feed-fanout')) rows.push(...(await feedFanoutScenario(config, redis, log)));
     if (wants(config, 'list')) {

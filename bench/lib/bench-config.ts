@@ -76,6 +76,8 @@ export const GROUPS = [
   'memory-feed',
   'feed-write',
   'lease',
+  'capacity',
+  'capacity-cluster',
   'feed-latency',
   'feed-fanout',
   'list',
