@@ -15,6 +15,7 @@ import {
   saveInputSchema,
   leaseTokenSchema,
   tenantSchema,
+  WORKFLOW_ID_PATTERN,
   workflowIdSchema,
   writeOptionsSchema,
 } from '../workflow.schema.js';
@@ -126,7 +127,7 @@ export class ValidatingWorkflowStore extends WorkflowStore {
   }
 
   async get(id: string): Promise<Workflow | null> {
-    validate(workflowIdSchema, id, 'id');
+    validId(id);
     if (!this.known.enabled || !this.backend.remoteReads) return this.backend.get(id);
     // The same read as backend.get (one GET), keeping the state's text for an update at this version.
     const stored = await this.backend.getJson(id);
@@ -135,13 +136,13 @@ export class ValidatingWorkflowStore extends WorkflowStore {
   }
 
   async getJson(id: string): Promise<StoredWorkflowJson | null> {
-    const stored = await this.backend.getJson(validate(workflowIdSchema, id, 'id'));
+    const stored = await this.backend.getJson(validId(id));
     if (this.backend.remoteReads) this.known.read(id, stored);
     return stored;
   }
 
   async getJsonBytes(id: string): Promise<StoredWorkflowBytes | null> {
-    return this.backend.getJsonBytes(validate(workflowIdSchema, id, 'id'));
+    return this.backend.getJsonBytes(validId(id));
   }
 
   async save(id: string, input: SaveInput, options: SaveOptions = {}): Promise<Workflow> {
@@ -160,7 +161,7 @@ export class ValidatingWorkflowStore extends WorkflowStore {
   }
 
   private async saveReply(id: string, input: SaveInput, options: SaveOptions): Promise<WriteReply> {
-    validate(workflowIdSchema, id, 'id');
+    validId(id);
     const data = validate(saveInputSchema, input, 'input');
     const opts = validate(conditionalOptionsSchema, options, 'options');
     const write = {
@@ -177,7 +178,7 @@ export class ValidatingWorkflowStore extends WorkflowStore {
   }
 
   async update(id: string, patch: WorkflowPatch, options: UpdateOptions = {}): Promise<Workflow> {
-    validate(workflowIdSchema, id, 'id');
+    validId(id);
     const data = validate(patchSchema, patch, 'patch');
     const opts = validate(conditionalOptionsSchema, options, 'options');
     // Normalise the caller's patch to plain JSON once (drops undefined members, copies it).
@@ -208,7 +209,7 @@ export class ValidatingWorkflowStore extends WorkflowStore {
     fn: (current: Workflow) => MutateResult | Promise<MutateResult>,
     options: MutateOptions = {},
   ): Promise<Workflow> {
-    validate(workflowIdSchema, id, 'id');
+    validId(id);
     const opts = validate(mutateOptionsSchema, options, 'options');
     // fn is code, not data: a mutate's fingerprint is its kind and target only.
     const idempotency = idempotencyOf(opts.operationId, () => fingerprintOf('mutate', id, []));
@@ -219,7 +220,7 @@ export class ValidatingWorkflowStore extends WorkflowStore {
   }
 
   async delete(id: string, options: DeleteOptions = {}): Promise<DeleteResult> {
-    validate(workflowIdSchema, id, 'id');
+    validId(id);
     const opts = validate(conditionalOptionsSchema, options, 'options');
     const idempotency = idempotencyOf(opts.operationId, () => fingerprintOf('delete', id, [opts.expectedVersion]));
     const reply = await this.backend.delete(id, opts.expectedVersion, idempotency, opts.leaseToken).finally(() => this.known.forget(id));
@@ -244,7 +245,7 @@ export class ValidatingWorkflowStore extends WorkflowStore {
   }
 
   async touch(id: string, options: TouchOptions = {}): Promise<Workflow> {
-    validate(workflowIdSchema, id, 'id');
+    validId(id);
     const opts = validate(touchOptionsSchema, options, 'options');
     const ttlSeconds = checkTtl(opts.ttlSeconds, this.limits, 'ttlSeconds');
     // The expected version is part of the request only when given, so an unconditional touch keeps the fingerprint
@@ -267,41 +268,41 @@ export class ValidatingWorkflowStore extends WorkflowStore {
   }
 
   async history(id: string): Promise<WorkflowHistory | null> {
-    const kept = await this.backend.listVersions(validate(workflowIdSchema, id, 'id'));
+    const kept = await this.backend.listVersions(validId(id));
     return kept && historyOf(id, kept);
   }
 
   async getVersion(id: string, version: number): Promise<Workflow | null> {
-    const read = await this.backend.readVersion(validate(workflowIdSchema, id, 'id'), versionOf(version));
+    const read = await this.backend.readVersion(validId(id), versionOf(version));
     if (!read) return null;
     if (!read.found) throw new VersionNotKeptError(id, version, read.currentVersion, read.oldestVersion);
     return withState(read.found.workflow, JSON.parse(read.found.stateJson) as JsonObject);
   }
 
   async acquireLease(id: string, options: AcquireLeaseOptions): Promise<Lease> {
-    validate(workflowIdSchema, id, 'id');
+    validId(id);
     const { owner, ttlMs } = validate(acquireLeaseSchema, options, 'options');
     return this.backend.acquireLease(id, owner, checkLeaseTtl(ttlMs, this.limits));
   }
 
   async renewLease(id: string, token: number, ttlMs: number): Promise<Lease> {
-    validate(workflowIdSchema, id, 'id');
+    validId(id);
     return this.backend.renewLease(id, validate(leaseTokenSchema, token, 'token'), checkLeaseTtl(ttlMs, this.limits));
   }
 
   async releaseLease(id: string, token: number, options: ReleaseLeaseOptions = {}): Promise<void> {
-    validate(workflowIdSchema, id, 'id');
+    validId(id);
     const validToken = validate(leaseTokenSchema, token, 'token');
     const { expectedVersion } = validate(releaseLeaseOptionsSchema, options, 'options');
     await this.backend.releaseLease(id, validToken, expectedVersion);
   }
 
   async getLease(id: string): Promise<LeaseView | null> {
-    return this.backend.getLease(validate(workflowIdSchema, id, 'id'));
+    return this.backend.getLease(validId(id));
   }
 
   async events(id: string, options: WorkflowEventsOptions = {}): Promise<WorkflowEvent[]> {
-    validate(workflowIdSchema, id, 'id');
+    validId(id);
     const { limit } = validate(eventsOptionsSchema, options, 'options');
     return this.backend.events(id, limit ?? DEFAULT_EVENTS_LIMIT);
   }
@@ -417,4 +418,12 @@ function replayedOrGone(id: string, replay: StoredReplay): StoredWorkflowJson {
 
 function replayInfo(replay: StoredReplay): ReplayInfo {
   return { outcome: replay.outcome, version: replay.version, changedSince: replay.changedSince };
+}
+
+/**
+ * The id checked as workflowIdSchema checks it, without zod on the common path: a valid id is one regex test (zod
+ * cost 7-11 % of a 1 KB HTTP GET's CPU); anything else goes through the schema for its message.
+ */
+function validId(id: unknown): string {
+  return typeof id === 'string' && WORKFLOW_ID_PATTERN.test(id) ? id : validate(workflowIdSchema, id, 'id');
 }
