@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { freePort } from './free-port.js';
+import { waitForPing } from './redis-process.js';
 
 const run = promisify(execFile);
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -47,7 +48,7 @@ export class RedisClusterProcess {
         );
         nodes.push({ port: client, dir, child });
       }
-      for (const node of nodes) await cluster.waitForPing(node);
+      for (const node of nodes) await waitForPing(node.child, node.port);
       await run(process.env.REDIS_CLI_BIN ?? 'redis-cli', ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '0', '--cluster-yes'], {
         timeout: 30_000,
       });
@@ -83,25 +84,6 @@ export class RedisClusterProcess {
         }
       }
       rmSync(node.dir, { recursive: true, force: true });
-    }
-  }
-
-  private async waitForPing(node: Node): Promise<void> {
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      if (node.child.exitCode !== null) throw new Error(`redis-server on ${node.port} exited with ${node.child.exitCode}`);
-      const client = new Redis(node.port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
-      client.on('error', () => undefined);
-      try {
-        await client.connect();
-        await client.ping();
-        return;
-      } catch {
-        if (Date.now() > deadline) throw new Error(`redis-server on ${node.port} did not answer PING within 10 s`);
-        await sleep(50);
-      } finally {
-        client.disconnect();
-      }
     }
   }
 

@@ -30,7 +30,7 @@ export class RedisProcess {
     const server = new RedisProcess(port, dir, child);
     const kill = (): void => server.kill();
     process.once('exit', kill);
-    await server.waitForPing();
+    await waitForPing(child, port);
     return server;
   }
 
@@ -68,22 +68,24 @@ export class RedisProcess {
     rmSync(this.dir, { recursive: true, force: true });
   }
 
-  private async waitForPing(): Promise<void> {
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      if (this.child.exitCode !== null) throw new Error(`redis-server exited with ${this.child.exitCode}`);
-      const client = new Redis(this.port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
-      client.on('error', () => undefined);
-      try {
-        await client.connect();
-        await client.ping();
-        return;
-      } catch {
-        if (Date.now() > deadline) throw new Error(`redis-server on ${this.port} did not answer PING within 10 s`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      } finally {
-        client.disconnect();
-      }
+}
+
+/** Waits until the redis-server `child` on `port` answers PING (10 s at most); fails at once if it exited. */
+export async function waitForPing(child: ChildProcess, port: number): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`redis-server on ${port} exited with ${child.exitCode}`);
+    const client = new Redis(port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      await client.ping();
+      return;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`redis-server on ${port} did not answer PING within 10 s`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    } finally {
+      client.disconnect();
     }
   }
 }
