@@ -126,11 +126,11 @@ describe('workflow page', () => {
       const expected = (expiresAtMs - Date.now()) / 1000;
       console.log(`countdown (browser clock ${skewMs ? `+${skewMs / 60_000} min` : 'right'}): "${shown}", expected ${expected.toFixed(1)} s`);
       expect(Math.abs(first - expected)).toBeLessThanOrEqual(2);
-      // It counts down: about 2 s later it shows 2 s less, still consistent with the expiry.
-      const from = Date.now();
+      // It counts down: a moment later it shows 2 s less, still consistent with the expiry. (No bound on how long
+      // that took: on a loaded machine the page's once-a-second timer runs late, its first value is already stale,
+      // and the next one catches up; CI once saw the 2 s drop 743 ms after the first reading.)
       await eventually(async () => secondsShown(await countdown.innerText()) <= first - 2, 'the countdown to go down by 2 s', 5000);
       expect(Math.abs(secondsShown(await countdown.innerText()) - (expiresAtMs - Date.now()) / 1000)).toBeLessThanOrEqual(2);
-      expect(Date.now() - from).toBeGreaterThanOrEqual(1000);
     };
     await Promise.all([check(0), check(15 * 60_000)]);
   });
