@@ -17,7 +17,8 @@ import { RedisServer } from '../support/redis-server.js';
 import { timedFetch, type Answer } from '../support/timed-fetch.js';
 
 const json = { 'content-type': 'application/json' };
-const ANSWER_BOUND_MS = 1250;
+/** REDIS_COMMAND_TIMEOUT_MS (default 1000) + 500 ms, the README's bound (a reconnect storm in CI answered one GET after 1 327 ms: the API's event loop runs late on a busy 2-core machine). */
+const ANSWER_BOUND_MS = 1500;
 
 describe('T8 maxmemory with noeviction', () => {
   let redis: RedisServer;
