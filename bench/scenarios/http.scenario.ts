@@ -8,6 +8,7 @@ import { freePort } from '../lib/free-port.js';
 import type { Measurement } from '../lib/measure.js';
 import { NodeChild, runNode } from '../lib/node-child.js';
 import { pairedRuns } from '../lib/paired-runs.js';
+import { median } from '../lib/stats.js';
 import { serverNodeArgs } from '../lib/profile-args.js';
 import { redisStore } from '../lib/store-factory.js';
 
@@ -45,7 +46,7 @@ async function fastestBare(round: number, runs: Map<string, number[]>, run: (var
 
 /** "auto-pipelining off 20,000 ops/s, on 22,000 ops/s (medians); the faster per run is the baseline". */
 function variantsNote(runs: Map<string, number[]>): string {
-  const medians = [...runs].map(([name, values]) => `${name} ${Math.round([...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0)} ops/s`);
+  const medians = [...runs].map(([name, values]) => `${name} ${Math.round(median(values))} ops/s`);
   return `bare server ${medians.join(', ')} (medians); the faster of the two in each run is the baseline`;
 }
 

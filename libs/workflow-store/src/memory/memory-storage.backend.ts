@@ -136,7 +136,7 @@ export class MemoryStorageBackend implements StorageBackend {
     const existing = existingEntry?.workflow;
     if (expectedVersion !== undefined) {
       if (!existing) throw new NotFoundError(write.id);
-      if (existing.version !== expectedVersion) throw new VersionConflictError(write.id, expectedVersion, existing.version);
+      assertVersion(write.id, expectedVersion, existing.version);
       const stamp = write.expectedStamp;
       // As save-12: the version matches, but another write (another life of the id) made it.
       if (stamp && (Date.parse(existing.createdAt) !== stamp.createdMs || Date.parse(existing.updatedAt) !== stamp.updatedMs)) {
