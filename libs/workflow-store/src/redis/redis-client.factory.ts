@@ -6,6 +6,7 @@ import { redactUrl } from './redact-url.js';
 import type { StoreRedisClient } from './redis-client.types.js';
 import { stopSlotsRefreshAfterClose } from './cluster-refresh-guard.js';
 import { catchDroppedAsking } from './cluster-ask-guard.js';
+import { SentinelReconnectGuard } from './sentinel-reconnect-guard.js';
 
 /** Errors that reconnecting cannot fix: stop at once at boot. */
 const FATAL_AT_BOOT = /WRONGPASS|NOAUTH|NOPERM|invalid password|invalid username|CERT|certificate|self[- ]signed|ERR_TLS/i;
@@ -67,6 +68,8 @@ export function createRedisClient(options: RedisOptions): Redis {
     // Subscribes to +switch-master and drops the connection at once, so no write goes on to a demoted master
     // (measured: without it a planned failover lost 71 k of 86 k acknowledged writes, with it 10.5 k).
     failoverDetector: true,
+    // ioredis' own connector stops reconnecting for good when that detector fires while it asks a Sentinel.
+    Connector: SentinelReconnectGuard,
     // The same TLS settings for the master and the Sentinels.
     ...(options.tls ? { enableTLSForSentinelMode: true, sentinelTLS: { ...options.tls } } : {}),
   });
