@@ -42,6 +42,28 @@ export async function redisStoreScenario(config: BenchConfig, url: string, log: 
   return rows;
 }
 
+/**
+ * The client's GET with the socket corked from the first GET of a tick until its microtasks have run (one write
+ * for all of them), as the store's reads do (libs/workflow-store/src/redis/tick-cork.ts).
+ */
+function corkedPerTick(client: Redis): Pick<Redis, 'get'> {
+  let corked = false;
+  const uncork = (): void => {
+    corked = false;
+    client.stream.uncork();
+  };
+  return {
+    get: (key: string) => {
+      if (!corked) {
+        corked = true;
+        client.stream.cork();
+        queueMicrotask(uncork);
+      }
+      return client.get(key);
+    },
+  } as Pick<Redis, 'get'>;
+}
+
 const workers = (config: BenchConfig): number[] => Array.from({ length: config.redisLoad.concurrency }, (_, w) => w);
 
 async function getFigures(
@@ -60,7 +82,7 @@ async function getFigures(
     await store.save(id(w), { type: 'invoice', state });
     await rawOn.set(rawKey(w), json, 'PX', TTL_MS);
   }
-  const rawGetParse = (client: Redis) => async (w: number): Promise<unknown> => {
+  const rawGetParse = (client: Pick<Redis, 'get'>) => async (w: number): Promise<unknown> => {
     const text = await client.get(rawKey(w));
     if (text === null) throw new Error('missing');
     return JSON.parse(text);
@@ -71,18 +93,24 @@ async function getFigures(
     () => measure(async (w) => { if (!(await store.get(id(w)))) throw new Error('missing'); }, config.redisLoad),
     () => measure(rawGetParse(rawOn), config.redisLoad),
   );
-  // The store runs with auto-pipelining off (its production setting); the raw baseline is measured both ways and
-  // the faster one is the baseline of the ratio.
+  // The store runs with auto-pipelining off (its production setting) and sends the GETs of a tick with one socket
+  // write (tick-cork.ts); the raw baseline is measured with auto-pipelining on, off, and off with the same corking,
+  // and the fastest is the baseline of the ratio.
   const offRuns: Measurement[] = [];
+  const corkedRuns: Measurement[] = [];
   const asStoredRuns: Measurement[] = [];
   for (let r = 0; r < config.rounds; r++) {
     offRuns.push(await measure(rawGetParse(rawOff), config.redisLoad));
+    corkedRuns.push(await measure(rawGetParse(corkedPerTick(rawOff)), config.redisLoad));
     asStoredRuns.push(await measure((w) => rawOff.get(rawKey(w)), config.redisLoad));
   }
-  const off = medianOf(offRuns);
+  const candidates = [
+    { label: 'ioredis GET + JSON.parse (auto-pipelining on)', m: paired.baseline },
+    { label: 'ioredis GET + JSON.parse (auto-pipelining off)', m: medianOf(offRuns) },
+    { label: 'ioredis GET + JSON.parse (auto-pipelining off, socket corked per tick)', m: medianOf(corkedRuns) },
+  ];
   const asStored = medianOf(asStoredRuns);
-  const best = off.opsPerSec > paired.baseline.opsPerSec ? off : paired.baseline;
-  const bestLabel = best === off ? 'ioredis GET + JSON.parse (auto-pipelining off)' : 'ioredis GET + JSON.parse (auto-pipelining on)';
+  const { label: bestLabel, m: best } = candidates.reduce((a, b) => (b.m.opsPerSec > a.m.opsPerSec ? b : a));
   return [
     throughputComparison(
       {
@@ -93,7 +121,7 @@ async function getFigures(
         baselineLabel: bestLabel,
         subject: paired.subject,
         baseline: best,
-        note: `raw GET+parse auto-pipelining on ${Math.round(paired.baseline.opsPerSec)} ops/s, off ${Math.round(off.opsPerSec)} ops/s; the faster is the baseline`,
+        note: `raw GET+parse auto-pipelining on ${Math.round(paired.baseline.opsPerSec)} ops/s, off ${Math.round(candidates[1]?.m.opsPerSec ?? 0)} ops/s, off and corked per tick ${Math.round(candidates[2]?.m.opsPerSec ?? 0)} ops/s; the fastest is the baseline`,
       },
       0.85,
     ),

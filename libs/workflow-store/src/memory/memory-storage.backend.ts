@@ -14,9 +14,11 @@ import type {
   ListSlice,
   NewRecord,
   RecordWrite,
+  StampedWorkflowJson,
   StorageBackend,
   StoredReplay,
   VersionRead,
+  VersionStamp,
   WriteReply,
 } from '../shared/storage-backend.js';
 import { DEFAULT_HUB_OPTIONS, EventHub } from '../events/event-hub.js';
@@ -39,6 +41,8 @@ import type { CheckpointStorage, ThreadWrite } from '../checkpoints/checkpoint-s
 
 interface Entry {
   workflow: Workflow;
+  /** Its createdAt and updatedAt in ms (the version's stamp), kept so that no write parses them back. */
+  stamp: VersionStamp;
   expiresAtMs: number;
   /** Kept earlier versions, newest first, at most WORKFLOW_HISTORY_VERSIONS: they live and go with the entry. */
   history: Workflow[];
@@ -124,7 +128,7 @@ export class MemoryStorageBackend implements StorageBackend {
     if (existing) throw new AlreadyExistsError(record.id, existing.workflow.version);
     const now = Date.now();
     const workflow = this.build(record.id, 1, record.type, record.status, record.stateJson, record.ttlSeconds, now, now);
-    return this.commit(workflow, idempotency, []);
+    return this.commit(workflow, { createdMs: now, updatedMs: now }, idempotency, []);
   }
 
   async save(write: RecordWrite, expectedVersion: number | undefined, idempotency: Idempotency | undefined, leaseToken: number | undefined): Promise<WriteReply> {
@@ -138,12 +142,14 @@ export class MemoryStorageBackend implements StorageBackend {
       if (!existing) throw new NotFoundError(write.id);
       assertVersion(write.id, expectedVersion, existing.version);
       const stamp = write.expectedStamp;
+      const made = (existingEntry as Entry).stamp;
       // As save-12: the version matches, but another write (another life of the id) made it.
-      if (stamp && (Date.parse(existing.createdAt) !== stamp.createdMs || Date.parse(existing.updatedAt) !== stamp.updatedMs)) {
+      if (stamp && (made.createdMs !== stamp.createdMs || made.updatedMs !== stamp.updatedMs)) {
         throw new WrittenSinceError(write.id, existing.version);
       }
     }
     const now = Date.now();
+    const createdMs = existingEntry?.stamp.createdMs ?? now;
     const workflow = this.build(
       write.id,
       (existing?.version ?? 0) + 1,
@@ -151,10 +157,10 @@ export class MemoryStorageBackend implements StorageBackend {
       write.status ?? existing?.status ?? DEFAULT_STATUS,
       write.stateJson,
       write.ttlSeconds ?? existing?.ttlSeconds ?? this.limits.defaultTtlSeconds,
-      existing ? Date.parse(existing.createdAt) : now,
+      createdMs,
       now,
     );
-    return this.commit(workflow, idempotency, this.historyBelow(workflow, existingEntry), existingEntry?.thread);
+    return this.commit(workflow, { createdMs, updatedMs: now }, idempotency, this.historyBelow(workflow, existingEntry), existingEntry?.thread);
   }
 
   /**
@@ -172,6 +178,7 @@ export class MemoryStorageBackend implements StorageBackend {
     const keepSummary = verdict === 'stale';
     const status = verdict === 'interrupted' ? 'interrupted' : keepSummary ? existing?.status : write.status;
     const now = Date.now();
+    const createdMs = existingEntry?.stamp.createdMs ?? now;
     const workflow = this.build(
       id,
       (existing?.version ?? 0) + 1,
@@ -179,10 +186,10 @@ export class MemoryStorageBackend implements StorageBackend {
       status ?? existing?.status ?? DEFAULT_STATUS,
       (keepSummary ? undefined : write.stateJson) ?? JSON.stringify(existing?.state ?? {}),
       write.ttlSeconds ?? existing?.ttlSeconds ?? this.limits.defaultTtlSeconds,
-      existing ? Date.parse(existing.createdAt) : now,
+      createdMs,
       now,
     );
-    this.commit(workflow, undefined, this.historyBelow(workflow, existingEntry), thread);
+    this.commit(workflow, { createdMs, updatedMs: now }, undefined, this.historyBelow(workflow, existingEntry), thread);
   }
 
   /** Like the Redis script: the versions just below the new one, as many as the history keeps (a window, not a count). */
@@ -212,6 +219,12 @@ export class MemoryStorageBackend implements StorageBackend {
     if (!entry) return null;
     const { state, ...workflow } = entry.workflow;
     return { workflow, stateJson: JSON.stringify(state) };
+  }
+
+  async getStamped(id: string): Promise<StampedWorkflowJson | null> {
+    const stored = await this.getJson(id);
+    // The entry's stamp is never changed in place (a write puts a new entry): the caller may keep it.
+    return stored && { ...stored, stamp: (this.entry(id) as Entry).stamp };
   }
 
   async getJsonBytes(id: string): Promise<StoredWorkflowBytes | null> {
@@ -259,7 +272,7 @@ export class MemoryStorageBackend implements StorageBackend {
     const ttl = ttlSeconds ?? entry.workflow.ttlSeconds;
     const expiresAtMs = Date.now() + ttl * 1000;
     const workflow = { ...entry.workflow, ttlSeconds: ttl, expiresAt: new Date(expiresAtMs).toISOString() };
-    this.put(workflow, expiresAtMs, entry.history, entry.thread);
+    this.put(workflow, entry.stamp, expiresAtMs, entry.history, entry.thread);
     this.leases.afterWrite(id);
     this.keys.remember(id, idempotency, 'T', workflow, expiresAtMs);
     this.eventLog.append('touched', workflow);
@@ -305,7 +318,7 @@ export class MemoryStorageBackend implements StorageBackend {
     }
     const kept = [...byVersion.values()].sort((a, b) => b.version - a.version);
     const workflow = { ...record, state: JSON.parse(stateJson) as JsonObject };
-    this.put(workflow, expiresAtMs, kept, existing?.thread);
+    this.put(workflow, { createdMs: Date.parse(record.createdAt), updatedMs: Date.parse(record.updatedAt) }, expiresAtMs, kept, existing?.thread);
     this.leases.drop(record.id);
     this.eventLog.append('restored', workflow);
     return 'written';
@@ -446,19 +459,20 @@ export class MemoryStorageBackend implements StorageBackend {
     };
   }
 
-  private commit(workflow: Workflow, idempotency: Idempotency | undefined, history: Workflow[], thread?: MemoryThread): WriteReply {
-    const expiresAtMs = Date.parse(workflow.expiresAt);
-    this.put(workflow, expiresAtMs, history, thread);
+  private commit(workflow: Workflow, stamp: VersionStamp, idempotency: Idempotency | undefined, history: Workflow[], thread?: MemoryThread): WriteReply {
+    // What build() wrote as expiresAt, without parsing it back.
+    const expiresAtMs = stamp.updatedMs + workflow.ttlSeconds * 1000;
+    this.put(workflow, stamp, expiresAtMs, history, thread);
     // A created workflow starts without the lease of an earlier life of its id; a written one is no longer stalled.
     if (workflow.version === 1) this.leases.drop(workflow.id);
     else this.leases.afterWrite(workflow.id);
     this.keys.remember(workflow.id, idempotency, workflow.version === 1 ? 'C' : 'W', workflow, expiresAtMs);
     this.eventLog.append(workflow.version === 1 ? 'created' : 'updated', workflow);
-    return { kind: 'applied', workflow: structuredClone(workflow) };
+    return { kind: 'applied', workflow: structuredClone(workflow), stamp };
   }
 
-  private put(workflow: Workflow, expiresAtMs: number, history: Workflow[], thread: MemoryThread | undefined): void {
-    const entry: Entry = { workflow, expiresAtMs, history, thread };
+  private put(workflow: Workflow, stamp: VersionStamp, expiresAtMs: number, history: Workflow[], thread: MemoryThread | undefined): void {
+    const entry: Entry = { workflow, stamp, expiresAtMs, history, thread };
     this.records.set(workflow.id, entry, Math.max(0.001, (expiresAtMs - Date.now()) / 1000));
   }
 

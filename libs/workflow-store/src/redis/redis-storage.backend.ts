@@ -11,6 +11,7 @@ import type {
   ListSlice,
   NewRecord,
   RecordWrite,
+  StampedWorkflowJson,
   StorageBackend,
   StoredReplay,
   VersionRead,
@@ -23,6 +24,8 @@ import { connectWhenReady, createStoreClient } from './redis-client.factory.js';
 import type { StoreRedisClient } from './redis-client.types.js';
 import {
   createdMsOfRecord,
+  stampedWorkflowFromRecord,
+  stampOfWriteReply,
   storedWorkflowFromRecord,
   recordOf,
   storedWorkflowFromRecordBytes,
@@ -41,6 +44,7 @@ import { keptVersionsOf, versionReadOf } from './redis-history.js';
 import { ReplicaConfirmation } from './replica-confirmation.js';
 import { replayFrom, replayOfRecord } from './redis-replay.js';
 import { TenantSweep } from './tenant-sweep.js';
+import { TickCork } from './tick-cork.js';
 import { NoticeHub } from './feed/notice-hub.js';
 import { RedisFeedSource } from './feed/redis-feed-source.js';
 import { readWorkflowEvents } from './feed/workflow-events.js';
@@ -68,6 +72,8 @@ export class RedisStorageBackend implements StorageBackend {
   private readonly leaseSweep: TenantSweep;
   /** WAIT-based confirmation of writes for REDIS_DURABILITY=replica. */
   private readonly replicaAck: ReplicaConfirmation;
+  /** One socket write for the reads of a tick (tick-cork.ts); the root's, shared by its views. */
+  private readonly cork: TickCork;
   private wasReady = false;
   /** Set once the connection was lost after boot, so "ready again" is only said after a real outage. */
   private lost = false;
@@ -116,9 +122,11 @@ export class RedisStorageBackend implements StorageBackend {
     });
     if (view) {
       this.client = view.root.client;
+      this.cork = view.root.cork;
       return;
     }
     this.client = createStoreClient(options);
+    this.cork = new TickCork(this.client);
     defineScripts(this.client);
     this.watchConnection();
   }
@@ -245,6 +253,10 @@ export class RedisStorageBackend implements StorageBackend {
     return storedWorkflowFromRecord(id, await this.readRecord(id));
   }
 
+  async getStamped(id: string): Promise<StampedWorkflowJson | null> {
+    return stampedWorkflowFromRecord(id, await this.readRecord(id));
+  }
+
   async getJsonBytes(id: string): Promise<StoredWorkflowBytes | null> {
     return storedWorkflowFromRecordBytes(id, await this.readRecord(id, true));
   }
@@ -259,6 +271,7 @@ export class RedisStorageBackend implements StorageBackend {
     }
     this.assertReady('get');
     const key = this.keys.record(id);
+    this.cork.hold();
     return (bytes ? this.client.getBuffer(key) : this.client.get(key)).catch((error: unknown) => {
       throw mapRedisError(error, 'get', false);
     });
@@ -596,7 +609,7 @@ export class RedisStorageBackend implements StorageBackend {
     if (status === ScriptStatus.Replayed) return { kind: 'replayed', replay: replayFrom(id, reply) };
     if (status !== ScriptStatus.Applied) throw scriptRefusal(reply, id, expectedVersion, idempotency?.key, leaseToken);
     // The state goes back as the JSON just written; the core parses it only if its caller wants an object.
-    return { kind: 'applied-json', workflow: workflowFromWriteReply(id, reply), stateJson };
+    return { kind: 'applied-json', workflow: workflowFromWriteReply(id, reply), stateJson, stamp: stampOfWriteReply(reply) };
   }
 
   private async run(name: ScriptName, keys: string[], args: (string | number | Buffer)[], operation: string, isWrite: boolean, bytes = false): Promise<unknown> {

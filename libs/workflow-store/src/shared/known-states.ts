@@ -1,6 +1,5 @@
-import type { StoredWorkflowJson } from '../workflow-json.js';
 import type { CachedState, StateCache } from './state-cache.js';
-import type { WriteReply } from './storage-backend.js';
+import type { StampedWorkflowJson, WriteReply } from './storage-backend.js';
 
 /**
  * One store's (tenant view's) window on the process's state cache: what it read and wrote, keyed by tenant and id.
@@ -23,9 +22,9 @@ export class KnownStates {
   }
 
   /** A read's result: kept, or forgotten when the workflow is absent. */
-  read(id: string, stored: StoredWorkflowJson | null): void {
+  read(id: string, stored: StampedWorkflowJson | null): void {
     if (!this.cache) return;
-    if (stored) this.cache.set(this.prefix + id, stored.workflow, stored.stateJson);
+    if (stored) this.cache.set(this.prefix + id, stored.workflow, stored.stateJson, stored.stamp);
     else this.forget(id);
   }
 
@@ -40,7 +39,7 @@ export class KnownStates {
       throw error;
     }
     if (reply.kind === 'replayed') this.forget(id);
-    else this.cache.set(this.prefix + id, reply.workflow, stateJson);
+    else this.cache.set(this.prefix + id, reply.workflow, stateJson, reply.stamp);
     return reply;
   }
 

@@ -47,16 +47,13 @@ export class StateCache {
    * life of the id created in that same millisecond could reach the same version at the same times (the stamp
    * could not tell them apart); a version written in a later millisecond cannot be repeated by any other life.
    */
-  set(key: string, meta: WorkflowMeta, stateJson: string): void {
-    const createdMs = Date.parse(meta.createdAt);
-    const updatedMs = Date.parse(meta.updatedAt);
+  set(key: string, meta: WorkflowMeta, stateJson: string, knownStamp?: VersionStamp): void {
+    // The backend's ms when it gave them (the common case), else the ISO times parsed back (the same numbers).
+    const stamp = knownStamp ?? { createdMs: Date.parse(meta.createdAt), updatedMs: Date.parse(meta.updatedAt) };
     const size = cost(stateJson);
-    if (!(updatedMs > createdMs) || size > this.maxBytes / MAX_SHARE) {
-      this.delete(key);
-      return;
-    }
     this.delete(key);
-    this.entries.set(key, { version: meta.version, stamp: { createdMs, updatedMs }, stateJson });
+    if (!(stamp.updatedMs > stamp.createdMs) || size > this.maxBytes / MAX_SHARE) return;
+    this.entries.set(key, { version: meta.version, stamp, stateJson });
     this.bytes += size;
     while (this.bytes > this.maxBytes || this.entries.size > MAX_ENTRIES) {
       const oldest = this.entries.keys().next();

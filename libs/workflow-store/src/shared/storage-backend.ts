@@ -38,13 +38,21 @@ export interface VersionStamp {
 
 /**
  * What a write did: applied now (with the stored record, its state either as a private copy or as the stored JSON
- * text, which the core parses only when its caller wants an object), or found to be a repeat of an operation
- * already applied.
+ * text, which the core parses only when its caller wants an object, and the new version's stamp in ms), or found to
+ * be a repeat of an operation already applied.
  */
 export type WriteReply =
-  | { kind: 'applied'; workflow: Workflow }
-  | { kind: 'applied-json'; workflow: WorkflowMeta; stateJson: string }
+  | { kind: 'applied'; workflow: Workflow; stamp?: VersionStamp }
+  | { kind: 'applied-json'; workflow: WorkflowMeta; stateJson: string; stamp?: VersionStamp }
   | { kind: 'replayed'; replay: StoredReplay };
+
+/**
+ * A read with the stamp of its version, as the backend holds it (ms), for the core's state cache: so the cache need
+ * not parse the ISO times back (`stamp` is exactly Date.parse of createdAt and updatedAt).
+ */
+export interface StampedWorkflowJson extends StoredWorkflowJson {
+  stamp: VersionStamp;
+}
 
 /** A write found to repeat an earlier one (same idempotency key, same fingerprint): what it did, and the workflow now. */
 export interface StoredReplay {
@@ -121,6 +129,8 @@ export interface StorageBackend {
   get(id: string): Promise<Workflow | null>;
   /** The workflow with its state as stored JSON text, not parsed. */
   getJson(id: string): Promise<StoredWorkflowJson | null>;
+  /** `getJson` with its version's stamp (the same one read): what the core keeps in its state cache. */
+  getStamped(id: string): Promise<StampedWorkflowJson | null>;
   /** The workflow with its state as stored UTF-8 bytes, not decoded. */
   getJsonBytes(id: string): Promise<StoredWorkflowBytes | null>;
   /**

@@ -130,15 +130,18 @@ export class ValidatingWorkflowStore extends WorkflowStore {
     validId(id);
     if (!this.known.enabled || !this.backend.remoteReads) return this.backend.get(id);
     // The same read as backend.get (one GET), keeping the state's text for an update at this version.
-    const stored = await this.backend.getJson(id);
+    const stored = await this.backend.getStamped(id);
     this.known.read(id, stored);
     return stored && withState(stored.workflow, JSON.parse(stored.stateJson) as JsonObject);
   }
 
   async getJson(id: string): Promise<StoredWorkflowJson | null> {
-    const stored = await this.backend.getJson(validId(id));
-    if (this.backend.remoteReads) this.known.read(id, stored);
-    return stored;
+    validId(id);
+    if (!this.known.enabled || !this.backend.remoteReads) return this.backend.getJson(id);
+    const stored = await this.backend.getStamped(id);
+    this.known.read(id, stored);
+    // The caller's answer without the stamp (the cache's bookkeeping, not part of the contract).
+    return stored && { workflow: stored.workflow, stateJson: stored.stateJson };
   }
 
   async getJsonBytes(id: string): Promise<StoredWorkflowBytes | null> {
