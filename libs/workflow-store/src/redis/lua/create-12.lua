@@ -23,13 +23,15 @@ local current = readHeader(KEYS[1])
 if current then return { -1, current.v } end
 
 local feed = feedOf(ARGV[9], ARGV[10])
-observeExpired(KEYS[3], KEYS[4], KEYS[5], KEYS[7], KEYS[8], KEYS[9], KEYS[10], feed, ARGV[1], now)
+-- An id in no index has no labels to read (false); otherwise reindex reads them (nil).
+local labelsKnown = nil
+if observeExpired(KEYS[3], KEYS[4], KEYS[5], KEYS[7], KEYS[8], KEYS[9], KEYS[10], feed, ARGV[1], now) then labelsKnown = false end
 local expireAt = now + ttl * 1000
 writeRecord(KEYS[1], headerOf(1, now, now, expireAt, ttl, ARGV[2], ARGV[3]), ARGV[4], expireAt)
 -- A history or lease left by an earlier life of this id (expired, not swept yet) is not this workflow's.
 redis.call('DEL', KEYS[6], KEYS[11], KEYS[12])
 dropLease(KEYS[9], KEYS[10], KEYS[3], ARGV[1])
-reindex(KEYS[3], KEYS[4], KEYS[5], ARGV[1], ARGV[2], ARGV[3], 1, expireAt, ttl)
+reindex(KEYS[3], KEYS[4], KEYS[5], ARGV[1], ARGV[2], ARGV[3], 1, expireAt, ttl, labelsKnown)
 rememberKey(KEYS[2], ARGV[6], 'C', 1, now, now, tonumber(ARGV[7]), expireAt)
 recordEvent(KEYS[7], KEYS[8], feed, 'C', ARGV[1], 1, ARGV[2], ARGV[3], now)
 purge(KEYS[3], KEYS[4], KEYS[5], KEYS[7], KEYS[8], KEYS[9], KEYS[10], feed, now, tonumber(ARGV[8]))

@@ -67,8 +67,10 @@ local created = old.c or now
 version = (version or 0) + 1
 local expireAt = now + ttl * 1000
 local feed = feedOf(ARGV[13], ARGV[14])
+local labelsKnown = version > 1 and old or nil
 if version == 1 then
-  observeExpired(KEYS[3], KEYS[4], KEYS[5], KEYS[7], KEYS[8], KEYS[9], KEYS[10], feed, ARGV[1], now)
+  -- An id in no index has no labels to read.
+  if observeExpired(KEYS[3], KEYS[4], KEYS[5], KEYS[7], KEYS[8], KEYS[9], KEYS[10], feed, ARGV[1], now) then labelsKnown = false end
   -- A lease an earlier life left (its index already gone) is not this workflow's.
   dropLease(KEYS[9], KEYS[10], KEYS[3], ARGV[1])
   -- ... and neither are checkpoints it left.
@@ -80,15 +82,18 @@ elseif keep == 0 then
   -- History off: what an earlier setting kept goes, so no stale version is ever listed.
   redis.call('DEL', KEYS[6])
 end
-local oldState = oldRecord and string.sub(oldRecord, string.find(oldRecord, '\n', 1, true) + 1) or '{}'
-local state = ARGV[4] ~= '' and ARGV[4] or oldState
+-- The stored state, cut out of the old record only when it is kept.
+local function oldState()
+  return oldRecord and string.sub(oldRecord, string.find(oldRecord, '\n', 1, true) + 1) or '{}'
+end
+local state = ARGV[4] ~= '' and ARGV[4] or oldState()
 -- A thread's root checkpoint or interrupt: an older one than the thread has seen leaves its summary alone.
 if ARGV[19] == '' and (ARGV[18] == 'c' or ARGV[18] == 'w') then
   local verdict = cpRoot(KEYS[11], ARGV[20], ARGV[18] == 'w')
   if verdict == 'interrupted' then
     status = 'interrupted'
   elseif verdict == 'stale' then
-    status, state = old.s or status, oldState
+    status, state = old.s or status, oldState()
   end
 end
 writeRecord(KEYS[1], headerOf(version, created, now, expireAt, ttl, wtype, status), state, expireAt)
@@ -98,7 +103,8 @@ elseif ARGV[18] == 'w' then
   cpPutWrites(KEYS[11], ARGV[19], ARGV[20], ARGV[21], ARGV, 22)
 end
 cpFollow(KEYS[11], KEYS[12], expireAt)
-reindex(KEYS[3], KEYS[4], KEYS[5], ARGV[1], wtype, status, version, expireAt, ttl)
+-- The record this write replaces names the labels its id is indexed under.
+reindex(KEYS[3], KEYS[4], KEYS[5], ARGV[1], wtype, status, version, expireAt, ttl, labelsKnown)
 rememberKey(KEYS[2], ARGV[7], version == 1 and 'C' or 'W', version, created, now, tonumber(ARGV[8]), expireAt)
 afterWrite(KEYS[9], KEYS[10], KEYS[3], lease, ARGV[1], now, expireAt)
 recordEvent(KEYS[7], KEYS[8], feed, version == 1 and 'C' or 'U', ARGV[1], version, wtype, status, now)

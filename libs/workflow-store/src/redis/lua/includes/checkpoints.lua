@@ -207,8 +207,8 @@ end
 
 -- The thread's checkpoint keys live exactly as long as its workflow record (no-ops when it has none).
 local function cpFollow(graphKey, orderKey, expireAt)
-  redis.call('PEXPIREAT', graphKey, expireAt)
-  redis.call('PEXPIREAT', orderKey, expireAt)
+  -- A thread with a checkpoint in the order has its record in the graph hash, so no graph hash means no order either.
+  if redis.call('PEXPIREAT', graphKey, expireAt) == 1 then redis.call('PEXPIREAT', orderKey, expireAt) end
 end
 
 -- A checkpoint with its record, channel values and pending writes:

@@ -131,14 +131,21 @@ local function unindex(idxKey, expKey, lblKey, id)
   return { wtype, status, version }
 end
 
-local function reindex(idxKey, expKey, lblKey, id, wtype, status, version, expireAt, ttl)
+-- `known` spares reading the id's labels when the caller knows them: { t, s } from the record this write replaces (a
+-- record and its labels are only ever written together), or false when the id has none (observeExpired said so).
+local function reindex(idxKey, expKey, lblKey, id, wtype, status, version, expireAt, ttl, known)
   local labels = wtype .. SEP .. status .. SEP .. version
-  local stored = redis.call('HGET', lblKey, id)
-  if stored ~= labels then
-    local oldType, oldStatus = nil, nil
+  local stored, oldType, oldStatus
+  if known then
+    stored, oldType, oldStatus = true, known.t, known.s
+  elseif known == nil then
+    stored = redis.call('HGET', lblKey, id)
     if stored then oldType, oldStatus = splitLabels(stored) end
+  end
+  if stored ~= labels then
     if oldType ~= wtype or oldStatus ~= status then
-      unindex(idxKey, expKey, lblKey, id)
+      -- An id without labels has no index entries to remove (its expiry entry is overwritten below).
+      if stored then unindex(idxKey, expKey, lblKey, id) end
       redis.call('ZADD', idxKey, 0, 'a' .. SEP .. id, 0, 'y' .. SEP .. wtype .. SEP .. id, 0, 't' .. SEP .. wtype .. SEP .. status .. SEP .. id,
         0, 's' .. SEP .. status .. SEP .. id)
     end
@@ -166,13 +173,12 @@ local function feedOf(retentionMs, maxLen)
 end
 
 -- Keeps `record` (an earlier version's whole record) in the workflow's history, at most `keep` versions, and makes
--- the history expire with the workflow. Versions of one life are consecutive, so the one to drop is known; a larger
--- history left by a larger setting is cut down in one pass.
+-- the history expire with the workflow. Versions of one life are consecutive, so the one to drop is known, and the
+-- one before it is there only when a larger setting left a larger history: then it is cut down in one pass.
 local function keepVersion(histKey, keep, version, record, expireAt)
   if keep == 0 then return end
   redis.call('HSET', histKey, version, record)
-  redis.call('HDEL', histKey, version - keep)
-  if redis.call('HLEN', histKey) > keep then
+  if redis.call('HDEL', histKey, version - keep, version - keep - 1) > 1 then
     for _, kept in ipairs(redis.call('HKEYS', histKey)) do
       if tonumber(kept) <= version - keep then redis.call('HDEL', histKey, kept) end
     end
@@ -270,7 +276,8 @@ end
 
 -- Forgets the workflow's lease entirely (its workflow was deleted, expired, or replaced by a restore).
 local function dropLease(ownKey, leasesKey, idxKey, id)
-  redis.call('HDEL', ownKey, id)
+  -- Its held-lease and stalled entries are only ever there beside its lease record.
+  if redis.call('HDEL', ownKey, id) == 0 then return end
   redis.call('ZREM', leasesKey, id)
   redis.call('ZREM', idxKey, 'z' .. SEP .. id)
 end
@@ -278,6 +285,8 @@ end
 -- Drops index entries (and the lease) of workflows that expired (Redis removed their records by itself), recording
 -- an expiry event for each. Bounded per call.
 local function purge(idxKey, expKey, lblKey, evKey, ntKey, ownKey, leasesKey, feed, now, limit)
+  -- Most calls find nothing: a count is the cheaper way to learn that.
+  if redis.call('ZCOUNT', expKey, '-inf', now) == 0 then return 0 end
   local expired = redis.call('ZRANGE', expKey, '-inf', now, 'BYSCORE', 'LIMIT', 0, limit)
   for _, id in ipairs(expired) do
     local labels = unindex(idxKey, expKey, lblKey, id)
@@ -289,10 +298,14 @@ end
 
 -- A new life of `id` begins (create, an upsert or restore of an absent record): if the previous life expired without
 -- the sweep seeing it yet, its expiry is recorded first, so the feed never skips the end of a life.
+-- Returns true when the id is in no index (it had no expiry entry, or its expired life was just unindexed): the
+-- expiry index and the labels hold the same ids.
 local function observeExpired(idxKey, expKey, lblKey, evKey, ntKey, ownKey, leasesKey, feed, id, now)
   local score = redis.call('ZSCORE', expKey, id)
-  if not score or tonumber(score) > now then return end
+  if not score then return true end
+  if tonumber(score) > now then return false end
   local labels = unindex(idxKey, expKey, lblKey, id)
   dropLease(ownKey, leasesKey, idxKey, id)
   if labels then recordEvent(evKey, ntKey, feed, 'X', id, labels[3], labels[1], labels[2], now) end
+  return true
 end
