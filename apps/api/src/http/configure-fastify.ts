@@ -1,6 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance } from 'fastify';
 import type { ApiOptions } from '../config/api.config.js';
+import { HttpRequestCells } from '../metrics/http-request-cells.js';
 import type { MetricsRegistry } from '../metrics/metrics.registry.js';
 import { ProblemException } from '../problem/problem.exception.js';
 import { problem } from '../problem/problem-types.js';
@@ -42,10 +43,10 @@ export function configureFastify(app: NestFastifyApplication, options: ApiOption
     sendProblem(reply, problem('shutting-down', 'This instance is shutting down; retry, another instance will answer.'), request.url);
   });
 
+  // One update: http_requests_total is read from this histogram's counts (see MetricsRegistry).
+  const cells = new HttpRequestCells(metrics.httpDuration);
   fastify.addHook('onResponse', (request, reply, done) => {
-    // One update: http_requests_total is read from this histogram's counts (see MetricsRegistry).
-    const labels = { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) };
-    metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
+    cells.of(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode).observe(reply.elapsedTime / 1000);
     done();
   });
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { WorkflowStoreError, type WorkflowStore } from '#workflow-store';
+import type { HistogramCell } from './fast-histogram.js';
 import { MetricsRegistry } from './metrics.registry.js';
 
 const TIMED = new Set(['create', 'get', 'getJson', 'getJsonBytes', 'save', 'saveJson', 'update', 'mutate', 'delete', 'list', 'touch', 'restore', 'ping', 'history', 'getVersion', 'watch', 'acquireLease', 'renewLease', 'releaseLease', 'getLease', 'events']);
@@ -13,19 +14,19 @@ export class StoreMetrics {
 
   instrument(store: WorkflowStore): WorkflowStore {
     const histogram = this.metrics.storeDuration;
-    // One timed wrapper per method, made on first use: a call allocates no closure and no label object.
+    // One timed wrapper per method, made on first use: a successful call allocates no closure, label object or key.
     const wrappers = new Map<string, StoreMethod>();
     const timed = (operation: string, method: StoreMethod): StoreMethod => {
-      const ok = { operation, outcome: 'ok' };
+      let ok: HistogramCell | undefined; // made at the first success, so no empty series appears before one
       return async (...args: unknown[]) => {
         const started = performance.now();
         try {
           const result = await method.apply(store, args);
-          histogram.observe(ok, (performance.now() - started) / 1000);
+          (ok ??= histogram.cell({ operation, outcome: 'ok' })).observe((performance.now() - started) / 1000);
           return result;
         } catch (error) {
           const outcome = error instanceof WorkflowStoreError ? error.code : 'error';
-          histogram.observe({ operation, outcome }, (performance.now() - started) / 1000);
+          histogram.cell({ operation, outcome }).observe((performance.now() - started) / 1000);
           throw error;
         }
       };
