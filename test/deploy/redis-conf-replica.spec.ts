@@ -35,7 +35,9 @@ const ADDED_FOR_V2 = ['+wait', '+hgetall', '+hsetnx'];
  */
 const ADDED_FOR_FEED = ['+hkeys', '+hlen', '+xadd', '+xtrim', '+xrange', '+xinfo|stream', '+spublish', '+ssubscribe', '+sunsubscribe', '+zscore'];
 /** Commands those rules allow, as commandName() names them. */
-const FEED_COMMANDS = ['hkeys', 'hlen', 'spublish', 'ssubscribe', 'xadd', 'xinfo', 'xrange', 'xtrim', 'zscore'];
+// HLEN stays granted (ADDED_FOR_FEED) for scripts of an earlier release during a rolling upgrade; today's scripts
+// bound the history with one HDEL of two versions instead, so a run need not send it.
+const FEED_COMMANDS = ['hkeys', 'spublish', 'ssubscribe', 'xadd', 'xinfo', 'xrange', 'xtrim', 'zscore'];
 
 /** One command as MONITOR reported it: where from (`127.0.0.1:<port>`, or `lua` inside a script) and its arguments. */
 interface Monitored {
@@ -357,7 +359,7 @@ describe('REDIS_DURABILITY=replica with the shipped redis.conf (master + replica
     expect(await adm().call('ACL', 'LOG')).toEqual([]); // nothing was refused while it ran, inside scripts either
     // The run did exercise what the v2 additions are for.
     expect(names).toEqual(expect.arrayContaining(['wait', 'hgetall', 'hsetnx', 'hget', 'exists', 'set', 'evalsha', 'time', 'zcount', 'zrangebylex', 'get', 'info', 'ping', ...FEED_COMMANDS]));
-    expect(byScripts).toEqual(expect.arrayContaining(['xadd', 'xtrim', 'spublish', 'hkeys', 'hlen', 'zscore']));
+    expect(byScripts).toEqual(expect.arrayContaining(['xadd', 'xtrim', 'spublish', 'hkeys', 'zscore']));
     // The watch closed only lingers (its SUNSUBSCRIBE comes a minute later): checked on its own.
     expect(await dryRun(SERVICE_USER, ['SUNSUBSCRIBE', layoutOf('wfs').shard(0).notice])).toBe('OK');
 
