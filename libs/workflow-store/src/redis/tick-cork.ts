@@ -2,11 +2,12 @@ import type { Writable } from 'node:stream';
 import { isCluster, type StoreRedisClient } from './redis-client.types.js';
 
 /**
- * Sends the reads issued in one run of the event loop's microtasks with one socket write instead of one each: the
- * first read corks the connection's socket, a microtask queued then uncorks it, and Node writes every buffered
- * command with one `writev`. Each read stays its own command (its own reply, error and command timeout); only the
- * system calls are shared. With 64 reads in flight on one connection, the per-command `write` was 57 % of a 1 KB
- * `store.get`'s CPU (profile, 30 Nov), and Redis then also reads many commands per `read`.
+ * Sends the commands (reads and write scripts) issued in one run of the event loop's microtasks with one socket write
+ * instead of one each: the first command corks the connection's socket, a microtask queued then uncorks it, and Node
+ * writes every buffered command with one `writev`. Each command stays its own (its own reply, error and command
+ * timeout; a script stays one atomic EVALSHA); only the system calls are shared. With 64 reads in flight on one
+ * connection, the per-command `write` was 57 % of a 1 KB `store.get`'s CPU (profile, 30 Nov), and Redis then also
+ * reads many commands per `read`.
  *
  * Standalone and Sentinel clients only: a Cluster writes to a connection per node and is left as it is.
  */
@@ -20,7 +21,7 @@ export class TickCork {
 
   constructor(private readonly client: StoreRedisClient) {}
 
-  /** Call right before sending a read: corks the socket until the current microtasks have run. */
+  /** Call right before sending a command: corks the socket until the current microtasks have run. */
   hold(): void {
     if (this.corked !== undefined || isCluster(this.client)) return;
     const stream = this.client.stream as Writable | undefined;

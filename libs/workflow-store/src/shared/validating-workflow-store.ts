@@ -6,12 +6,10 @@ import type { LimitsOptions } from '../config/workflow-store.options.js';
 import { WorkflowStore } from '../workflow-store.js';
 import { withState, type StoredWorkflowBytes, type StoredWorkflowJson } from '../workflow-json.js';
 import {
-  createInputSchema,
   DEFAULT_LIST_LIMIT,
   DEFAULT_STATUS,
   DEFAULT_TENANT,
   listQuerySchema,
-  patchSchema,
   saveInputSchema,
   leaseTokenSchema,
   tenantSchema,
@@ -61,6 +59,7 @@ import type { CheckpointStorage } from '../checkpoints/checkpoint-storage.js';
 import type { StorageBackend, StoredReplay, WriteReply } from './storage-backend.js';
 import { checkTtl } from './ttl-policy.js';
 import { validate } from './validate.js';
+import { validConditionalOptions, validCreateInput, validCreateOptions, validPatch, validSaveInput } from './write-input.js';
 import { keptRecordsOf, restorableRecord } from './restore-input.js';
 import { TRACED_OPERATIONS, traceStoreOperations } from '../tracing/store-spans.js';
 
@@ -70,10 +69,7 @@ const PATCH_ATTEMPTS = 25;
 /** Rounds of index reads one `list` call may make to fill a page past entries of expired workflows. */
 const LIST_ROUNDS = 4;
 
-// Derived schemas are built once: zod compiles a schema on its first parse, so a `.pick()` per call would
-// rebuild and recompile it on every write (it was a fifth of the CPU of a 1 KB save).
-const createOptionsSchema = writeOptionsSchema.pick({ operationId: true });
-const conditionalOptionsSchema = writeOptionsSchema.pick({ operationId: true, expectedVersion: true, leaseToken: true });
+// Derived schemas are built once (see write-input.ts).
 const mutateOptionsSchema = writeOptionsSchema.pick({ operationId: true, maxAttempts: true, leaseToken: true });
 const touchOptionsSchema = writeOptionsSchema.pick({ operationId: true, ttlSeconds: true, leaseToken: true, expectedVersion: true });
 const mutateResultSchema = saveInputSchema.omit({ ttlSeconds: true });
@@ -108,8 +104,8 @@ export class ValidatingWorkflowStore extends WorkflowStore {
   }
 
   async create(input: CreateInput, options: WriteOptions = {}): Promise<Workflow> {
-    const data = validate(createInputSchema, input, 'input');
-    const opts = validate(createOptionsSchema, options, 'options');
+    const data = validCreateInput(input, 'input');
+    const opts = validCreateOptions(options, 'options');
     const ttlSeconds = checkTtl(data.ttlSeconds, this.limits, 'ttlSeconds') ?? this.limits.defaultTtlSeconds;
     const key = opts.operationId;
     // Without an id, a keyed create derives the id from the key, so its retry targets the same workflow.
@@ -165,8 +161,8 @@ export class ValidatingWorkflowStore extends WorkflowStore {
 
   private async saveReply(id: string, input: SaveInput, options: SaveOptions): Promise<WriteReply> {
     validId(id);
-    const data = validate(saveInputSchema, input, 'input');
-    const opts = validate(conditionalOptionsSchema, options, 'options');
+    const data = validSaveInput(input, 'input');
+    const opts = validConditionalOptions(options, 'options');
     const write = {
       id,
       type: data.type,
@@ -182,8 +178,8 @@ export class ValidatingWorkflowStore extends WorkflowStore {
 
   async update(id: string, patch: WorkflowPatch, options: UpdateOptions = {}): Promise<Workflow> {
     validId(id);
-    const data = validate(patchSchema, patch, 'patch');
-    const opts = validate(conditionalOptionsSchema, options, 'options');
+    const data = validPatch(patch, 'patch');
+    const opts = validConditionalOptions(options, 'options');
     // Normalise the caller's patch to plain JSON once (drops undefined members, copies it).
     const patchJson = data.state === undefined ? undefined : serializeState(data.state, Infinity);
     const statePatch = patchJson === undefined ? undefined : (JSON.parse(patchJson) as JsonObject);
@@ -224,7 +220,7 @@ export class ValidatingWorkflowStore extends WorkflowStore {
 
   async delete(id: string, options: DeleteOptions = {}): Promise<DeleteResult> {
     validId(id);
-    const opts = validate(conditionalOptionsSchema, options, 'options');
+    const opts = validConditionalOptions(options, 'options');
     const idempotency = idempotencyOf(opts.operationId, () => fingerprintOf('delete', id, [opts.expectedVersion]));
     const reply = await this.backend.delete(id, opts.expectedVersion, idempotency, opts.leaseToken).finally(() => this.known.forget(id));
     if (reply.kind === 'deleted') return { id, version: reply.version };
