@@ -13,7 +13,6 @@
     { -1, current version }                                             id taken, nothing written
 ]]
 -- @include common
--- @include checkpoints
 local now = nowMs()
 setIndexFloor(ARGV[11])
 local ttl = tonumber(ARGV[5])

@@ -18,7 +18,6 @@
     { -8, last token }                        not the live lease's token: nothing written
 ]]
 -- @include common
--- @include checkpoints
 local now = nowMs()
 local replay = replayOf(KEYS[2], ARGV[3], KEYS[1], KEYS[6])
 if replay then return replay end

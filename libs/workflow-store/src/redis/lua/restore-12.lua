@@ -14,7 +14,6 @@
     { -5, stored version }  stored version is equal or higher, nothing written
 ]]
 -- @include common
--- @include checkpoints
 local now = nowMs()
 setIndexFloor(ARGV[14])
 local version, expireAt, purgeLimit = tonumber(ARGV[5]), tonumber(ARGV[8]), tonumber(ARGV[10])

@@ -32,7 +32,13 @@
     { -8, last token }                                                  not the live lease's token: nothing written
 ]]
 -- @include common
+-- Lua makes a closure of every function a script defines on every call: the checkpoint functions are defined only
+-- for a write of WorkflowCheckpointSaver (ARGV[18]), not for every save and update.
+local checkpoint = nil
+if ARGV[18] then
 -- @include checkpoints
+  checkpoint = { root = cpRoot, put = cpPut, putWrites = cpPutWrites }
+end
 local now = nowMs()
 setIndexFloor(ARGV[17])
 local replay = replayOf(KEYS[2], ARGV[7], KEYS[1], KEYS[6])
@@ -89,7 +95,7 @@ end
 local state = ARGV[4] ~= '' and ARGV[4] or oldState()
 -- A thread's root checkpoint or interrupt: an older one than the thread has seen leaves its summary alone.
 if ARGV[19] == '' and (ARGV[18] == 'c' or ARGV[18] == 'w') then
-  local verdict = cpRoot(KEYS[11], ARGV[20], ARGV[18] == 'w')
+  local verdict = checkpoint.root(KEYS[11], ARGV[20], ARGV[18] == 'w')
   if verdict == 'interrupted' then
     status = 'interrupted'
   elseif verdict == 'stale' then
@@ -98,9 +104,9 @@ if ARGV[19] == '' and (ARGV[18] == 'c' or ARGV[18] == 'w') then
 end
 writeRecord(KEYS[1], headerOf(version, created, now, expireAt, ttl, wtype, status), state, expireAt)
 if ARGV[18] == 'c' then
-  cpPut(KEYS[11], KEYS[12], ARGV[19], ARGV[20], ARGV[21], ARGV[22], ARGV[23], ARGV[24], tonumber(ARGV[25]), ARGV[26], ARGV, 27)
+  checkpoint.put(KEYS[11], KEYS[12], ARGV[19], ARGV[20], ARGV[21], ARGV[22], ARGV[23], ARGV[24], tonumber(ARGV[25]), ARGV[26], ARGV, 27)
 elseif ARGV[18] == 'w' then
-  cpPutWrites(KEYS[11], ARGV[19], ARGV[20], ARGV[21], ARGV, 22)
+  checkpoint.putWrites(KEYS[11], ARGV[19], ARGV[20], ARGV[21], ARGV, 22)
 end
 cpFollow(KEYS[11], KEYS[12], expireAt)
 -- The record this write replaces names the labels its id is indexed under.

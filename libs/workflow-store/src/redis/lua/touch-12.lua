@@ -19,7 +19,6 @@
     { -2, current version }                   version mismatch: nothing written
 ]]
 -- @include common
--- @include checkpoints
 local now = nowMs()
 setIndexFloor(ARGV[9])
 local replay = replayOf(KEYS[2], ARGV[3], KEYS[1], KEYS[6])

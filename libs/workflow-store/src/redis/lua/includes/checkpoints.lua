@@ -205,12 +205,6 @@ local function cpRoot(graphKey, id, interrupt)
   return nil
 end
 
--- The thread's checkpoint keys live exactly as long as its workflow record (no-ops when it has none).
-local function cpFollow(graphKey, orderKey, expireAt)
-  -- A thread with a checkpoint in the order has its record in the graph hash, so no graph hash means no order either.
-  if redis.call('PEXPIREAT', graphKey, expireAt) == 1 then redis.call('PEXPIREAT', orderKey, expireAt) end
-end
-
 -- A checkpoint with its record, channel values and pending writes:
 -- { id, record, refs, index, value…, write… } (refs and index "" when none; a value per reference, a write per
 -- index entry, in their order).

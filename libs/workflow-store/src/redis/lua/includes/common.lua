@@ -309,3 +309,11 @@ local function observeExpired(idxKey, expKey, lblKey, evKey, ntKey, ownKey, leas
   if labels then recordEvent(evKey, ntKey, feed, 'X', id, labels[3], labels[1], labels[2], now) end
   return true
 end
+
+-- A LangGraph thread's checkpoint keys (cpg, cpo: see includes/checkpoints.lua) live exactly as long as its workflow
+-- record; no-ops when it has none. Here, not in checkpoints.lua, so that a script that only keeps them alive need not
+-- define the checkpoint functions on every call.
+local function cpFollow(graphKey, orderKey, expireAt)
+  -- A thread with a checkpoint in the order has its record in the graph hash, so no graph hash means no order either.
+  if redis.call('PEXPIREAT', graphKey, expireAt) == 1 then redis.call('PEXPIREAT', orderKey, expireAt) end
+end
