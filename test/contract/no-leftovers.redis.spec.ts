@@ -444,6 +444,41 @@ describe('Redis keeps nothing that outlives its workflow', () => {
     expect(keys.length).toBeGreaterThan(1);
   });
 
+  it('a workflow that expires holding a lease, or stalled, leaves no lease record, lease-queue or stalled entry once swept', async () => {
+    const prefix = randomPrefix();
+    const { store, backend } = await storeFor(prefix, { LEASE_SWEEP_INTERVAL_MS: '0' });
+    const keeps = await store.create({ id: randomId('keeps'), type: 'l', state: {} });
+    // In the shard of a workflow that lives on, so the shard's keys outlive the two (a shard's keys whose workflows
+    // all expired go by their own TTL, which would hide what the sweep leaves).
+    const inShard = (label: string): string => {
+      for (;;) {
+        const id = randomId(label);
+        if (backend.keys.shardOf(id) === backend.keys.shardOf(keeps.id)) return id;
+      }
+    };
+    const held = await store.create({ id: inShard('held'), type: 'l', state: {}, ttlSeconds: 2 });
+    const stalled = await store.create({ id: inShard('stalled'), type: 'l', state: {}, ttlSeconds: 2 });
+    await store.acquireLease(held.id, { owner: 'outlives-it', ttlMs: 30_000 });
+    await store.acquireLease(keeps.id, { owner: 'live', ttlMs: 30_000 });
+    await store.acquireLease(stalled.id, { owner: 'crashed', ttlMs: 100 });
+    await sleep(150);
+    for (let shard = 0; shard < backend.shards; shard++) await backend.expireLeases(shard);
+    expect((await store.list({ stalled: true })).items.map((w) => w.id)).toEqual([stalled.id]);
+
+    await sleep(Math.max(Date.parse(held.expiresAt), Date.parse(stalled.expiresAt)) + 100 - Date.now());
+    expect(await backend.purgeExpired()).toBe(2);
+    // What the shard's lease keys hold (own: lease records, lsz: held-lease queue, idx "z\0id": stalled entries).
+    const keys = backend.keys.shard(backend.keys.shardOf(keeps.id));
+    const named = [
+      // The field '' is the shard's last token issued (never reissued), not a workflow's.
+      ...(await inspector.hkeys(keys.leases)).filter((id) => id !== '').map((id) => `own ${id}`),
+      ...(await inspector.zrange(keys.leaseExpiry, 0, '-1')).map((id) => `queue ${id}`),
+      ...(await inspector.zrangebylex(keys.index, '[z\u0000', '(z\u0001')).map((member) => `stalled ${idOfMember(member)}`),
+    ];
+    expect(named.sort()).toEqual([`own ${keeps.id}`, `queue ${keeps.id}`]);
+    expect(await store.list({ stalled: true })).toEqual({ items: [], nextCursor: null });
+  });
+
   it('never sends KEYS to the server', async () => {
     const info = await inspector.info('commandstats');
     expect(info).not.toMatch(/cmdstat_keys:/);
