@@ -30,10 +30,9 @@ export const versionSchema = z.number().int('must be an integer').min(1, 'must b
 export const ttlSecondsSchema = z.number().int('must be a whole number of seconds').min(1, 'must be at least 1 second');
 
 /** A JSON object (not an array, not null). Its members are checked by serialisation, not here: that is one pass, not two. */
-export const stateSchema = z.custom<Record<string, unknown>>(
-  (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
-  'must be a JSON object',
-);
+export const isJsonObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+export const stateSchema = z.custom<Record<string, unknown>>(isJsonObject, 'must be a JSON object');
 
 export const createInputSchema = z.strictObject({
   id: workflowIdSchema.optional(),
