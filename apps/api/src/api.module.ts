@@ -18,7 +18,11 @@ import { WorkflowsModule } from './workflows/workflows.module.js';
     WorkflowStoreModule.forRootAsync({
       isGlobal: true,
       inject: [ConfigService],
-      useFactory: (config: ConfigService<Environment, true>) => ({ options: config.get('workflowStore', { infer: true }) }),
+      useFactory: (config: ConfigService<Environment, true>) => {
+        const options = config.get('workflowStore', { infer: true });
+        // A server's requests each arrive in their own callback: their Redis commands share a write per loop turn.
+        return { options: { ...options, redis: { ...options.redis, commandBatching: 'event-loop-turn' as const } } };
+      },
     }),
     WorkflowsModule,
     LeasesModule,

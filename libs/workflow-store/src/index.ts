@@ -35,7 +35,7 @@ export type { StoreLogger } from './shared/store-logger.js';
 export { ValidatingWorkflowStore } from './shared/validating-workflow-store.js';
 export { createWorkflowStore } from './create-workflow-store.js';
 export { loadWorkflowStoreConfig, workflowStoreEnvSchema, type WorkflowStoreEnv } from './config/workflow-store.config.js';
-export type { WorkflowStoreOptions, RedisOptions, LimitsOptions, PersistenceCheckMode } from './config/workflow-store.options.js';
+export type { WorkflowStoreOptions, RedisOptions, CommandBatching, LimitsOptions, PersistenceCheckMode } from './config/workflow-store.options.js';
 export { NDJSON_FORMAT, NDJSON_FORMAT_VERSION, type NdjsonHeader } from './migration/ndjson-format.js';
 export { openWorkflowFile, type WorkflowFile, type FileEntry } from './migration/workflow-file-reader.js';
 export { exportChunks, type ExportOptions } from './migration/export-chunks.js';

@@ -15,6 +15,17 @@ export interface RedisHostPort {
   port: number;
 }
 
+/**
+ * How the commands of one process share a socket write (standalone and Sentinel; a Cluster client is left as it is).
+ * Each command stays its own either way, with its own reply, error and timeout; only system calls are shared.
+ * - `microtasks` (default): the commands issued before the current microtasks have run. Best for a process that
+ *   issues its commands from one continuation (a worker awaiting many reads): they leave at once.
+ * - `event-loop-turn`: the commands of every callback of the event loop's turn, written on `setImmediate`. Best for a
+ *   server, whose requests each arrive in a callback of their own: measured with the API on 1 Dec, 1 KB GET/s +25 to
+ *   +40 % (the API sets it); a worker's direct reads were ~12 % slower with it.
+ */
+export type CommandBatching = 'microtasks' | 'event-loop-turn';
+
 /** `none`: a write is acknowledged once the master applied it. `replica`: only once `WAIT 1` confirms a replica has it. */
 export type RedisDurability = 'none' | 'replica';
 
@@ -29,6 +40,8 @@ export interface RedisOptions {
   durability?: RedisDurability;
   /** How long `WAIT 1` waits for a replica in `replica` durability; below `commandTimeoutMs`. */
   replicaAckTimeoutMs?: number;
+  /** Default `microtasks`: see CommandBatching. Not an environment variable: the program using the store knows its shape. */
+  commandBatching?: CommandBatching;
   username?: string;
   password?: string;
   db: number;

@@ -126,7 +126,7 @@ export class RedisStorageBackend implements StorageBackend {
       return;
     }
     this.client = createStoreClient(options);
-    this.cork = new TickCork(this.client);
+    this.cork = new TickCork(this.client, options.commandBatching);
     defineScripts(this.client);
     this.watchConnection();
   }

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createWorkflowStore, loadWorkflowStoreConfig, type ValidatingWorkflowStore } from '../index.js';
+import { createWorkflowStore, loadWorkflowStoreConfig, type CommandBatching, type ValidatingWorkflowStore } from '../index.js';
 import { quietLogger } from '../../../../test/support/quiet-logger.js';
 import { RedisServer } from '../../../../test/support/redis-server.js';
 import type { RedisStorageBackend } from './redis-storage.backend.js';
@@ -22,24 +22,68 @@ function countWrites(socket: Socket): { single: number; vectored: number } {
   return counts;
 }
 
+/**
+ * Reads `ids`, each from a timer callback of its own, all of them run in one timers phase of the event loop (as an
+ * HTTP server's requests that arrived together each run in a callback of their own).
+ */
+function readFromCallbacks(backend: RedisStorageBackend, ids: string[]): Promise<(string | undefined)[]> {
+  return new Promise((resolve, reject) => {
+    const reads: Promise<string | undefined>[] = [];
+    for (const id of ids) setTimeout(() => reads.push(backend.getJson(id).then((r) => r?.stateJson)), 0);
+    setTimeout(() => Promise.all(reads).then(resolve, reject), 0);
+  });
+}
+
+function storeOn(server: RedisServer, batching: CommandBatching | undefined): ValidatingWorkflowStore {
+  const options = loadWorkflowStoreConfig({ USE_REDIS: 'true', REDIS_URL: server.url, REDIS_KEY_PREFIX: 'cork' });
+  return createWorkflowStore(batching ? { ...options, redis: { ...options.redis, commandBatching: batching } } : options, quietLogger());
+}
+
 describe('reads of one tick share one socket write (tick-cork.ts)', () => {
   let server: RedisServer;
   let store: ValidatingWorkflowStore;
+  let loopTurnStore: ValidatingWorkflowStore;
   beforeAll(async () => {
     server = await RedisServer.start();
-    store = createWorkflowStore(loadWorkflowStoreConfig({ USE_REDIS: 'true', REDIS_URL: server.url, REDIS_KEY_PREFIX: 'cork' }), quietLogger());
+    store = storeOn(server, undefined);
+    loopTurnStore = storeOn(server, 'event-loop-turn');
     await store.connect();
+    await loopTurnStore.connect();
     for (let i = 0; i < 20; i++) await store.save(`c${i}`, { type: 't', state: { i } });
   });
   afterAll(async () => {
     await store?.close();
+    await loopTurnStore?.close();
     await server?.stop();
+  });
+
+  const ids = Array.from({ length: 20 }, (_, i) => `c${i}`);
+  const states = ids.map((_, i) => `{"i":${i}}`);
+
+  it('by default (microtasks), reads from separate callbacks of one loop turn are written one by one', async () => {
+    const backend = store.backend as RedisStorageBackend;
+    const counts = countWrites((backend.client as unknown as { stream: Socket }).stream);
+    expect(await readFromCallbacks(backend, ids.slice(0, 5))).toEqual(states.slice(0, 5));
+    expect(counts).toEqual({ single: 5, vectored: 0 });
+  });
+
+  it('with event-loop-turn, reads from separate callbacks of one loop turn share one writev; later turns still flush', async () => {
+    const backend = loopTurnStore.backend as RedisStorageBackend;
+    const counts = countWrites((backend.client as unknown as { stream: Socket }).stream);
+    expect(await readFromCallbacks(backend, ids)).toEqual(states);
+    expect(counts).toEqual({ single: 0, vectored: 1 });
+    for (const [i, id] of ids.slice(0, 3).entries()) expect((await loopTurnStore.get(id))?.state).toEqual({ i });
+    expect(counts).toEqual({ single: 3, vectored: 1 });
+    // A write script and a read of one turn: each its own answer, the write applied once.
+    await store.save('u', { type: 't', state: { u: 0 } });
+    const [written, read] = await Promise.all([loopTurnStore.update('u', { state: { j: 1 } }), loopTurnStore.getJson('c8')]);
+    expect({ state: written.state, read: read?.stateJson }).toEqual({ state: { u: 0, j: 1 }, read: '{"i":8}' });
+    expect((await store.get('u'))?.version).toBe(2);
   });
 
   it('sends 20 gets of one tick with one writev, each answered with its own record; later ticks still flush', async () => {
     const backend = store.backend as RedisStorageBackend;
     const counts = countWrites((backend.client as unknown as { stream: Socket }).stream);
-    const ids = Array.from({ length: 20 }, (_, i) => `c${i}`);
     const read = await Promise.all(ids.map((id) => backend.getJson(id)));
     expect(read.map((r) => r?.stateJson)).toEqual(ids.map((_, i) => `{"i":${i}}`));
     expect(counts).toEqual({ single: 0, vectored: 1 });
