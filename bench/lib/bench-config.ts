@@ -11,6 +11,11 @@ export interface BenchConfig {
   /** List pages, one at a time. */
   listLoad: LoadShape;
   httpConnections: number;
+  /**
+   * Runs of each HTTP figure (medians): the same code's HTTP GET ratio moved between 0.45× and 0.78× across runs of
+   * 3 rounds on this shared 2-core machine (1 Dec), so this group takes more rounds than the in-process ones.
+   */
+  httpRounds: number;
   httpDurationS: number;
   httpWarmupS: number;
   listSmall: number;
@@ -101,6 +106,7 @@ export function benchConfig(argv: string[]): BenchConfig {
     memoryLoad: { concurrency: 1, durationMs: quick ? 400 : 1500, warmupMs: quick ? 150 : 400 },
     listLoad: { concurrency: 1, durationMs: quick ? 600 : 2000, warmupMs: quick ? 200 : 500 },
     httpConnections: 50,
+    httpRounds: quick ? 1 : 5,
     httpDurationS: quick ? 1 : 4,
     httpWarmupS: quick ? 0.3 : 1,
     listSmall: 1_000,
