@@ -92,6 +92,7 @@ async function main(): Promise<void> {
       redisSettings: REDIS_BENCH_SETTINGS,
       commit: gitCommit(),
       rounds: config.rounds,
+      httpRounds: config.httpRounds,
       extra: { ...extra, quickBigListSize: config.quick ? config.listBig : undefined },
     };
     printSummary(rows, info);

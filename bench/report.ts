@@ -12,6 +12,8 @@ export interface RunInfo {
   redisSettings: string;
   commit: string;
   rounds: number;
+  /** Rounds of the HTTP figures, when they differ from `rounds`. */
+  httpRounds?: number;
   extra: Record<string, unknown>;
 }
 
@@ -72,7 +74,7 @@ export function notes(rows: Comparison[]): string {
 }
 
 export function printSummary(rows: Comparison[], info: RunInfo): void {
-  process.stdout.write(`\nworkflow-store benchmark (${info.mode}, ${info.rounds === 1 ? '1 run' : `medians of ${info.rounds} runs`}), ${info.date}\n`);
+  process.stdout.write(`\nworkflow-store benchmark (${info.mode}, ${roundsText(info)}), ${info.date}\n`);
   process.stdout.write(`${info.machine.cores} × ${info.machine.cpu}, Node ${info.machine.node}, Redis ${info.machine.redis}; ${info.redisSettings}\n`);
   process.stdout.write(`load average at start ${info.machine.loadAverageAtStart.join(' ')}, at end ${info.machine.loadAverageAtEnd.join(' ')}\n\n`);
   process.stdout.write(`${markdownTable(rows)}\n\n${notes(rows)}\n`);
@@ -91,7 +93,7 @@ export function updateBenchmarksMd(path: string, rows: Comparison[], info: RunIn
   const block = [
     BEGIN,
     '',
-    `Run: ${info.date} (${info.durationSeconds.toFixed(0)} s), commit ${info.commit}, \`${info.command}\`, ${info.rounds === 1 ? 'one run' : `medians of ${info.rounds} runs`} per figure.`,
+    `Run: ${info.date} (${info.durationSeconds.toFixed(0)} s), commit ${info.commit}, \`${info.command}\`, ${roundsText(info)} per figure.`,
     `Machine: ${info.machine.cores} × ${info.machine.cpu}, ${info.machine.memoryGiB} GiB, Node ${info.machine.node}, Redis ${info.machine.redis} (${info.redisSettings}).`,
     `Load average at start ${info.machine.loadAverageAtStart.join(' / ')}, at end ${info.machine.loadAverageAtEnd.join(' / ')} (1 / 5 / 15 min).`,
     '',
@@ -106,4 +108,11 @@ export function updateBenchmarksMd(path: string, rows: Comparison[], info: RunIn
   const end = current.indexOf(END);
   const next = start >= 0 && end > start ? current.slice(0, start) + block + current.slice(end + END.length) : `${current.trimEnd()}\n\n${block}\n`;
   writeFileSync(path, next);
+}
+
+/** "medians of 3 runs (HTTP: 5)", or "1 run". */
+function roundsText(info: RunInfo): string {
+  if (info.rounds === 1 && (info.httpRounds ?? 1) === 1) return '1 run';
+  const http = info.httpRounds !== undefined && info.httpRounds !== info.rounds ? ` (HTTP figures: ${info.httpRounds})` : '';
+  return `medians of ${info.rounds} runs${http}`;
 }
