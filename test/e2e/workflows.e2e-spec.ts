@@ -142,6 +142,31 @@ describe.each(['memory', 'redis'] as const)('HTTP API on the %s backend', (backe
     }
   });
 
+  it('takes a body nested 64 levels deep, refuses 65 and a 30 000-deep one with invalid-json, and stores nothing for them', async () => {
+    // The body object is level 1, so a state of 63 nested objects makes a body 64 deep. The 30 000-deep body (arrays:
+    // 60 KB, under this API's body limit) would overflow the stack of any naive recursion over it.
+    const objects = (depth: number): string => `${'{"a":'.repeat(depth - 2)}{}${'}'.repeat(depth - 2)}`;
+    const arrays = (depth: number): string => `${'['.repeat(depth - 1)}${']'.repeat(depth - 1)}`;
+    const deepest = await call('/workflows', { method: 'POST', headers: json, body: `{"id":"depth-64","type":"t","state":${objects(64)}}` });
+    expect(deepest.status).toBe(201);
+    for (const [id, state] of [['depth-65', objects(65)], ['depth-30k', `{"a":${arrays(30_000)}}`]] as const) {
+      const response = await call('/workflows', { method: 'POST', headers: json, body: `{"id":"${id}","type":"t","state":${state}}` });
+      expect([response.status, response.headers.get('content-type')]).toEqual([400, PROBLEM]);
+      const problem = (await response.json()) as { type: string; detail: string };
+      expect(problem.type).toBe('urn:workflow-store:problem:invalid-json');
+      expect(problem.detail).toContain('deeper than 64 levels');
+      expect((await call(`/workflows/${id}`)).status).toBe(404);
+    }
+    // As deep in a merge patch: refused the same way before any patch is applied.
+    const patch = await call('/workflows/depth-64', {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/merge-patch+json', 'if-match': '"1"' },
+      body: `{"state":{"b":${arrays(30_000)}}}`,
+    });
+    expect(patch.status).toBe(400);
+    expect(((await (await call('/workflows/depth-64')).json()) as { version: number }).version).toBe(1);
+  });
+
   it('boots without Fastify warnings (no second error handler over Nest\'s: FSTWRN004)', () => {
     expect(api.output).not.toMatch(/FSTWRN|FastifyWarning/);
   });

@@ -22,11 +22,13 @@ export function configureFastify(app: NestFastifyApplication, options: ApiOption
   for (const type of ['application/json', 'application/merge-patch+json']) {
     fastify.addContentTypeParser(type, { parseAs: 'string', bodyLimit: options.bodyLimitBytes }, (request, body, done) => {
       const text = typeof body === 'string' ? body : body.toString('utf8'); // parseAs 'string': always a string
-      if (nestsDeeperThan(text, MAX_JSON_DEPTH)) {
-        done(new ProblemException('invalid-json', `The body nests objects and arrays deeper than ${MAX_JSON_DEPTH} levels`), undefined);
-        return;
-      }
-      parseJson(request, text, done);
+      parseJson(request, text, (error, value) => {
+        if (!error && nestsDeeperThan(value, MAX_JSON_DEPTH)) {
+          done(new ProblemException('invalid-json', `The body nests objects and arrays deeper than ${MAX_JSON_DEPTH} levels`), undefined);
+          return;
+        }
+        done(error, value);
+      });
     });
   }
 
