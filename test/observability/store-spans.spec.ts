@@ -99,6 +99,22 @@ describe('store operation spans over Redis', () => {
     }
     expect(exporter.getFinishedSpans()).toEqual([]);
   });
+
+  it('asks for an SDK on every call: none registered, no span and the same answers; registered again, spans again', async () => {
+    const created = await store.create({ type: 't', state: { n: 1 } });
+    trace.disable();
+    try {
+      exporter.reset();
+      expect(await store.get(created.id)).toMatchObject({ id: created.id, version: 1, state: { n: 1 } });
+      await expect(store.update(created.id, { state: { n: 2 } }, { expectedVersion: 7 })).rejects.toBeInstanceOf(VersionConflictError);
+      expect(exporter.getFinishedSpans().filter((s) => s.instrumentationScope.name === 'workflow-store')).toEqual([]);
+    } finally {
+      trace.setGlobalTracerProvider(provider);
+    }
+    exporter.reset();
+    await store.get(created.id);
+    expect(exporter.getFinishedSpans().map((s) => s.name)).toContain('workflow-store get');
+  });
 });
 
 describe('store operation spans over memory', () => {
