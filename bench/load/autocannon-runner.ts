@@ -19,6 +19,10 @@ export interface RunnerOutput {
   p99Ms: number;
   ops: number;
   errors: number;
+  /** Responses of the warm-up and the measured run together (any status). */
+  requests: number;
+  /** This process's CPU µs over the warm-up and the measured run (see HttpCosts). */
+  cpuUs: number;
 }
 
 /** PUT: one slot per path, never two requests on one path at once; the version comes back in the ETag. */
@@ -57,7 +61,9 @@ function pathBase(paths: string[]): string {
   return first.slice(0, first.lastIndexOf('/') + 1);
 }
 
-async function run(input: RunnerInput, durationS: number, requests: AutocannonRequest[] | undefined): Promise<RunnerOutput> {
+type Run = Omit<RunnerOutput, 'cpuUs'>;
+
+async function run(input: RunnerInput, durationS: number, requests: AutocannonRequest[] | undefined): Promise<Run> {
   const options: AutocannonOptions = { url: input.url, connections: input.connections, duration: durationS, pipelining: 1 };
   if (requests) options.requests = requests;
   else options.requests = input.paths.map((path) => ({ method: 'GET', path }));
@@ -68,10 +74,15 @@ async function run(input: RunnerInput, durationS: number, requests: AutocannonRe
     p99Ms: result.latency.p99,
     ops: result['2xx'],
     errors: result.errors + result.timeouts + result.non2xx,
+    requests: result['2xx'] + result.non2xx,
   };
 }
 
 const input = JSON.parse(process.argv[2] ?? '{}') as RunnerInput;
 const requests = input.mode === 'put' ? putRequests(input.paths, input.body ?? '{}') : undefined;
-if (input.warmupS > 0) await run(input, input.warmupS, requests);
-process.stdout.write(`${JSON.stringify(await run(input, input.durationS, requests))}\n`);
+const cpuAtStart = process.cpuUsage();
+const warmupRequests = input.warmupS > 0 ? (await run(input, input.warmupS, requests)).requests : 0;
+const measured = await run(input, input.durationS, requests);
+const cpu = process.cpuUsage(cpuAtStart);
+const output: RunnerOutput = { ...measured, requests: warmupRequests + measured.requests, cpuUs: cpu.user + cpu.system };
+process.stdout.write(`${JSON.stringify(output)}\n`);

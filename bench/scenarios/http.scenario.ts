@@ -5,6 +5,7 @@ import { wants, type BenchConfig } from '../lib/bench-config.js';
 import { throughputComparison, type Comparison } from '../lib/comparison.js';
 import { DOC_SIZES, makeState } from '../lib/documents.js';
 import { freePort } from '../lib/free-port.js';
+import { HttpCosts, httpCostsNote } from '../lib/http-costs.js';
 import type { Measurement } from '../lib/measure.js';
 import { NodeChild, runNode } from '../lib/node-child.js';
 import { pairedRuns, type PairedResult } from '../lib/paired-runs.js';
@@ -32,6 +33,13 @@ const BARE_VARIANTS = [
   { name: 'auto-pipelining on', env: { BARE_AUTO_PIPELINING: 'on' } },
 ] as const;
 
+const variantName = (variant: number): string => BARE_VARIANTS[variant]?.name ?? String(variant);
+
+function pidOf(server: NodeChild): number {
+  if (server.child.pid === undefined) throw new Error('a server process has no pid');
+  return server.child.pid;
+}
+
 /** Each bare variant's runs, by variant name. */
 type VariantRuns = Map<string, Measurement[]>;
 
@@ -44,7 +52,7 @@ async function runBareVariants(round: number, runs: VariantRuns, run: (variant: 
   let last: Measurement | undefined;
   for (const variant of order) {
     last = await run(variant);
-    const name = BARE_VARIANTS[variant]?.name ?? String(variant);
+    const name = variantName(variant);
     runs.set(name, [...(runs.get(name) ?? []), last]);
   }
   return last as Measurement;
@@ -55,9 +63,14 @@ async function runBareVariants(round: number, runs: VariantRuns, run: (variant: 
  * each round instead (as up to 1 Dec) made the baseline the maximum of two noisy samples against one sample of
  * the API: a bias against the API that grows with the noise (here ±20 % between rounds of the same code).
  */
-function fastestVariant(paired: PairedResult, runs: VariantRuns): PairedResult {
-  const [, fastest] = [...runs].reduce((a, b) => (medianOf(b[1]).opsPerSec > medianOf(a[1]).opsPerSec ? b : a));
-  return { ...paired, baseline: medianOf(fastest), baselineRuns: fastest };
+function fastestVariant(paired: PairedResult, runs: VariantRuns): PairedResult & { variant: string } {
+  const [variant, fastest] = [...runs].reduce((a, b) => (medianOf(b[1]).opsPerSec > medianOf(a[1]).opsPerSec ? b : a));
+  return { ...paired, baseline: medianOf(fastest), baselineRuns: fastest, variant };
+}
+
+/** The notes of an HTTP figure: each bare variant's median, then the API's and the baseline's CPU per request. */
+function figureNote(runs: VariantRuns, costs: HttpCosts, baselineVariant: string): string {
+  return `${variantsNote(runs)}; ${httpCostsNote(costs, [['api', 'API'], [baselineVariant, `bare (${baselineVariant})`]])}`;
 }
 
 /** "auto-pipelining off 20,000 ops/s, on 22,000 ops/s (medians); the variant with the higher median is the baseline". */
@@ -72,9 +85,9 @@ async function preflight(url: string): Promise<void> {
   if (response.status !== 200) throw new Error(`${url} answered ${response.status}: ${(await response.text()).slice(0, 500)}`);
 }
 
-async function load(input: RunnerInput): Promise<Measurement> {
-  const out = JSON.parse(await runNode(RUNNER, [JSON.stringify(input)])) as RunnerOutput;
-  return out;
+/** One load-generator run against the server of `side` (process `pid`), its CPU per request counted in `costs`. */
+function load(costs: HttpCosts, side: string, pid: number, input: RunnerInput): Promise<Measurement> {
+  return costs.around(side, pid, async () => JSON.parse(await runNode(RUNNER, [JSON.stringify(input)])) as RunnerOutput);
 }
 
 /**
@@ -110,6 +123,8 @@ export async function httpScenario(config: BenchConfig, url: string, log: (line:
       bareUrls.push(`http://127.0.0.1:${barePort}`);
     }
     const apiUrl = `http://127.0.0.1:${apiPort}`;
+    const apiPid = pidOf(api);
+    const barePids = bares.map(pidOf);
     const shape = { connections: config.httpConnections, durationS: config.httpDurationS, warmupS: config.httpWarmupS };
     for (const size of DOC_SIZES) {
       const state = makeState(size.bytes);
@@ -124,13 +139,17 @@ export async function httpScenario(config: BenchConfig, url: string, log: (line:
         for (const bareUrl of bareUrls) await preflight(`${bareUrl}/docs/${ids[0]}`);
         log(`http GET ${size.label}`);
         const bareRuns: VariantRuns = new Map();
+        const costs = new HttpCosts(raw);
         let round = 0;
         const paired = await pairedRuns(
           config.httpRounds,
-          () => load({ ...shape, url: apiUrl, mode: 'get', paths: ids.map((id) => `/workflows/${id}`) }),
-          () => runBareVariants(round++, bareRuns, (variant) => load({ ...shape, url: bareUrls[variant] as string, mode: 'get', paths: ids.map((id) => `/docs/${id}`) })),
+          () => load(costs, 'api', apiPid, { ...shape, url: apiUrl, mode: 'get', paths: ids.map((id) => `/workflows/${id}`) }),
+          () =>
+            runBareVariants(round++, bareRuns, (variant) =>
+              load(costs, variantName(variant), barePids[variant] as number, { ...shape, url: bareUrls[variant] as string, mode: 'get', paths: ids.map((id) => `/docs/${id}`) }),
+            ),
         );
-        const get = fastestVariant(paired, bareRuns);
+        const { variant: getBaseline, ...get } = fastestVariant(paired, bareRuns);
         rows.push(
           throughputComparison(
             {
@@ -140,7 +159,7 @@ export async function httpScenario(config: BenchConfig, url: string, log: (line:
               subjectLabel: 'API (Nest on Fastify, Redis backend)',
               baselineLabel: 'bare Fastify + one ioredis GET',
               ...get,
-              note: variantsNote(bareRuns),
+              note: figureNote(bareRuns, costs, getBaseline),
             },
             size.tag === '1k' ? 0.75 : 0.9, // issue 19: 0.75 at 1 KB, 0.9 at 32 KB
           ),
@@ -161,19 +180,20 @@ export async function httpScenario(config: BenchConfig, url: string, log: (line:
           }
           return ids;
         };
+        const costs = new HttpCosts(raw);
         const paired = await pairedRuns(
           config.httpRounds,
           async () => {
             const ids = await seedPut('api');
-            return load({ ...shape, url: apiUrl, mode: 'put', body, paths: ids.map((id) => `/workflows/${id}`) });
+            return load(costs, 'api', apiPid, { ...shape, url: apiUrl, mode: 'put', body, paths: ids.map((id) => `/workflows/${id}`) });
           },
           () =>
             runBareVariants(bareRound++, bareRuns, async (variant) => {
               const ids = await seedPut('bare');
-              return load({ ...shape, url: bareUrls[variant] as string, mode: 'put', body, paths: ids.map((id) => `/docs/${id}`) });
+              return load(costs, variantName(variant), barePids[variant] as number, { ...shape, url: bareUrls[variant] as string, mode: 'put', body, paths: ids.map((id) => `/docs/${id}`) });
             }),
         );
-        const put = fastestVariant(paired, bareRuns);
+        const { variant: putBaseline, ...put } = fastestVariant(paired, bareRuns);
         rows.push(
           throughputComparison(
             {
@@ -183,7 +203,7 @@ export async function httpScenario(config: BenchConfig, url: string, log: (line:
               subjectLabel: 'API PUT /workflows/:id with If-Match',
               baselineLabel: 'bare Fastify PUT + bare CAS script',
               ...put,
-              note: variantsNote(bareRuns),
+              note: figureNote(bareRuns, costs, putBaseline),
             },
             0.7,
           ),

@@ -7,6 +7,7 @@ import { wants, type BenchConfig } from '../lib/bench-config.js';
 import { throughputComparison, type Comparison } from '../lib/comparison.js';
 import { DOC_SIZES, makeState, type DocSize, type JsonDoc } from '../lib/documents.js';
 import { measure, type Measurement } from '../lib/measure.js';
+import { OpCosts, opCostsNote } from '../lib/op-costs.js';
 import { pairedRuns } from '../lib/paired-runs.js';
 import { medianOf } from '../lib/stats.js';
 import { redisStore } from '../lib/store-factory.js';
@@ -24,16 +25,20 @@ export async function redisStoreScenario(config: BenchConfig, url: string, log: 
   const rawOff = withBareCas(new Redis(url, { enableAutoPipelining: false }));
   const keyvStore = new KeyvRedis(url);
   const keyv = new Keyv<JsonDoc>({ store: keyvStore, namespace: 'kv' });
+  // INFO for the figures' CPU per operation (OpCosts), on a connection of its own.
+  const stats = new Redis(url);
   const rows: Comparison[] = [];
   try {
     for (const size of DOC_SIZES) {
       const state = makeState(size.bytes);
-      if (wants(config, 'get')) rows.push(...(await getFigures(config, size, state, store, rawOn, rawOff, log)));
-      if (wants(config, 'update')) rows.push(...(await updateFigures(config, url, size, state, store, rawOff, log)));
-      if (wants(config, 'save')) rows.push(await saveFigure(config, size, state, store, rawOff, log));
-      if (wants(config, 'keyv')) rows.push(...(await keyvFigures(config, size, state, store, keyv, log)));
+      const sides = { config, size, state, store, stats, log };
+      if (wants(config, 'get')) rows.push(...(await getFigures(sides, rawOn, rawOff)));
+      if (wants(config, 'update')) rows.push(...(await updateFigures(sides, url, rawOff)));
+      if (wants(config, 'save')) rows.push(await saveFigure(sides, rawOff));
+      if (wants(config, 'keyv')) rows.push(...(await keyvFigures(sides, keyv)));
     }
   } finally {
+    stats.disconnect();
     await store.close();
     rawOn.disconnect();
     rawOff.disconnect();
@@ -64,17 +69,20 @@ function corkedPerTick(client: Redis): Pick<Redis, 'get'> {
   } as Pick<Redis, 'get'>;
 }
 
+/** What every figure of this scenario works with. */
+interface FigureContext {
+  config: BenchConfig;
+  size: DocSize;
+  state: JsonDoc;
+  store: ValidatingWorkflowStore;
+  /** The connection INFO is read on, for OpCosts. */
+  stats: Redis;
+  log: (line: string) => void;
+}
+
 const workers = (config: BenchConfig): number[] => Array.from({ length: config.redisLoad.concurrency }, (_, w) => w);
 
-async function getFigures(
-  config: BenchConfig,
-  size: DocSize,
-  state: JsonDoc,
-  store: ValidatingWorkflowStore,
-  rawOn: Redis,
-  rawOff: Redis,
-  log: (line: string) => void,
-): Promise<Comparison[]> {
+async function getFigures({ config, size, state, store, stats, log }: FigureContext, rawOn: Redis, rawOff: Redis): Promise<Comparison[]> {
   const json = JSON.stringify(state);
   const id = (w: number): string => `g${size.tag}-${w}`;
   const rawKey = (w: number): string => `raw:g${size.tag}-${w}`;
@@ -88,10 +96,11 @@ async function getFigures(
     return JSON.parse(text);
   };
   log(`get ${size.label}`);
+  const [storeCosts, onCosts, offCosts, corkedCosts] = [0, 1, 2, 3].map(() => new OpCosts(stats)) as [OpCosts, OpCosts, OpCosts, OpCosts];
   const paired = await pairedRuns(
     config.rounds,
-    () => measure(async (w) => { if (!(await store.get(id(w)))) throw new Error('missing'); }, config.redisLoad),
-    () => measure(rawGetParse(rawOn), config.redisLoad),
+    () => storeCosts.measure(async (w) => { if (!(await store.get(id(w)))) throw new Error('missing'); }, config.redisLoad),
+    () => onCosts.measure(rawGetParse(rawOn), config.redisLoad),
   );
   // The store runs with auto-pipelining off (its production setting) and sends the GETs of a tick with one socket
   // write (tick-cork.ts); the raw baseline is measured with auto-pipelining on, off, and off with the same corking,
@@ -100,17 +109,17 @@ async function getFigures(
   const corkedRuns: Measurement[] = [];
   const asStoredRuns: Measurement[] = [];
   for (let r = 0; r < config.rounds; r++) {
-    offRuns.push(await measure(rawGetParse(rawOff), config.redisLoad));
-    corkedRuns.push(await measure(rawGetParse(corkedPerTick(rawOff)), config.redisLoad));
+    offRuns.push(await offCosts.measure(rawGetParse(rawOff), config.redisLoad));
+    corkedRuns.push(await corkedCosts.measure(rawGetParse(corkedPerTick(rawOff)), config.redisLoad));
     asStoredRuns.push(await measure((w) => rawOff.get(rawKey(w)), config.redisLoad));
   }
   const candidates = [
-    { label: 'ioredis GET + JSON.parse (auto-pipelining on)', m: paired.baseline },
-    { label: 'ioredis GET + JSON.parse (auto-pipelining off)', m: medianOf(offRuns) },
-    { label: 'ioredis GET + JSON.parse (auto-pipelining off, socket corked per tick)', m: medianOf(corkedRuns) },
+    { label: 'ioredis GET + JSON.parse (auto-pipelining on)', m: paired.baseline, costs: onCosts },
+    { label: 'ioredis GET + JSON.parse (auto-pipelining off)', m: medianOf(offRuns), costs: offCosts },
+    { label: 'ioredis GET + JSON.parse (auto-pipelining off, socket corked per tick)', m: medianOf(corkedRuns), costs: corkedCosts },
   ];
   const asStored = medianOf(asStoredRuns);
-  const { label: bestLabel, m: best } = candidates.reduce((a, b) => (b.m.opsPerSec > a.m.opsPerSec ? b : a));
+  const { label: bestLabel, m: best, costs: bestCosts } = candidates.reduce((a, b) => (b.m.opsPerSec > a.m.opsPerSec ? b : a));
   return [
     throughputComparison(
       {
@@ -121,7 +130,7 @@ async function getFigures(
         baselineLabel: bestLabel,
         subject: paired.subject,
         baseline: best,
-        note: `raw GET+parse auto-pipelining on ${Math.round(paired.baseline.opsPerSec)} ops/s, off ${Math.round(candidates[1]?.m.opsPerSec ?? 0)} ops/s, off and corked per tick ${Math.round(candidates[2]?.m.opsPerSec ?? 0)} ops/s; the fastest is the baseline`,
+        note: `raw GET+parse auto-pipelining on ${Math.round(paired.baseline.opsPerSec)} ops/s, off ${Math.round(candidates[1]?.m.opsPerSec ?? 0)} ops/s, off and corked per tick ${Math.round(candidates[2]?.m.opsPerSec ?? 0)} ops/s; the fastest is the baseline; ${opCostsNote([['store', storeCosts], ['baseline', bestCosts]])}`,
       },
       0.85,
     ),
@@ -141,15 +150,8 @@ async function getFigures(
   ];
 }
 
-async function updateFigures(
-  config: BenchConfig,
-  url: string,
-  size: DocSize,
-  state: JsonDoc,
-  store: ValidatingWorkflowStore,
-  raw: ReturnType<typeof withBareCas>,
-  log: (line: string) => void,
-): Promise<Comparison[]> {
+async function updateFigures(context: FigureContext, url: string, raw: ReturnType<typeof withBareCas>): Promise<Comparison[]> {
+  const { config, size, state, store, stats, log } = context;
   const id = (w: number): string => `u${size.tag}-${w}`;
   const rawKey = (w: number): string => `raw:u${size.tag}-${w}`;
   const storeVersions: number[] = [];
@@ -162,8 +164,10 @@ async function updateFigures(
     rawDocs[w] = structuredClone(state);
   }
   let step = 0;
+  const storeCosts = new OpCosts(stats);
+  const casCosts = new OpCosts(stats);
   const storeUpdate = (): Promise<Measurement> =>
-    measure(async (w) => {
+    storeCosts.measure(async (w) => {
       const next = await store.update(id(w), { state: { step: ++step } }, { expectedVersion: storeVersions[w] as number });
       storeVersions[w] = next.version;
     }, config.redisLoad);
@@ -172,13 +176,13 @@ async function updateFigures(
     config.rounds,
     storeUpdate,
     () =>
-      measure(async (w) => {
+      casCosts.measure(async (w) => {
         const doc = rawDocs[w] as JsonDoc;
         doc.step = ++step;
         rawVersions[w] = await bareCas(raw, rawKey(w), rawVersions[w] as number, JSON.stringify(doc), TTL_MS);
       }, config.redisLoad),
   );
-  const watch = await watchFigure(config, url, size, state, storeUpdate, log);
+  const watch = await watchFigure(context, url, storeUpdate, storeCosts);
   return [
     throughputComparison(
       {
@@ -188,6 +192,7 @@ async function updateFigures(
         subjectLabel: 'store.update: merge patch on the state it last wrote, CAS script (reads only when that state is not the stored one)',
         baselineLabel: 'bare Lua CAS (HGET v, HSET, PEXPIRE) of the whole JSON',
         ...paired,
+        note: opCostsNote([['store', storeCosts], ['bare CAS', casCosts]]),
       },
       0.6,
     ),
@@ -202,16 +207,9 @@ const WATCH_POOLS = [16, 64];
  * store.update against the WATCH / GET / merge / MULTI / SET / EXEC loop users write by hand (watch-update.ts), with
  * the same 64 updates in flight, on a pool of connections of each size in WATCH_POOLS.
  */
-async function watchFigure(
-  config: BenchConfig,
-  url: string,
-  size: DocSize,
-  state: JsonDoc,
-  storeUpdate: () => Promise<Measurement>,
-  log: (line: string) => void,
-): Promise<Comparison> {
+async function watchFigure({ config, size, state, stats, log }: FigureContext, url: string, storeUpdate: () => Promise<Measurement>, storeCosts: OpCosts): Promise<Comparison> {
   const key = (w: number): string => `raw:w${size.tag}-${w}`;
-  const byPool: { size: number; paired: Awaited<ReturnType<typeof pairedRuns>> }[] = [];
+  const byPool: { size: number; paired: Awaited<ReturnType<typeof pairedRuns>>; costs: OpCosts }[] = [];
   let step = 0;
   for (const poolSize of WATCH_POOLS) {
     const pool = await WatchPool.open(url, poolSize);
@@ -222,11 +220,12 @@ async function watchFigure(
         versions[w] = 1;
       }
       log(`update ${size.label} vs WATCH loop (${poolSize} connections)`);
+      const costs = new OpCosts(stats);
       const watchUpdate = (): Promise<Measurement> =>
-        measure(async (w) => {
+        costs.measure(async (w) => {
           versions[w] = await pool.update(key(w), { step: ++step }, versions[w] as number, TTL_MS);
         }, config.redisLoad);
-      byPool.push({ size: poolSize, paired: await pairedRuns(config.rounds, storeUpdate, watchUpdate) });
+      byPool.push({ size: poolSize, paired: await pairedRuns(config.rounds, storeUpdate, watchUpdate), costs });
     } finally {
       pool.close();
     }
@@ -242,25 +241,20 @@ async function watchFigure(
       baselineLabel: `WATCH, GET, merge in JS, MULTI/SET/EXEC (retried on a null EXEC), ${best.size} connections`,
       subject: best.paired.subject,
       baseline: best.paired.baseline,
-      note: `64 updates in flight on both sides; the store on its one connection, the WATCH loop on a pool (WATCH is per connection, so each update holds one from WATCH to EXEC): ${tried}; the pool with the best ratio for the loop is the baseline`,
+      note: `64 updates in flight on both sides; the store on its one connection, the WATCH loop on a pool (WATCH is per connection, so each update holds one from WATCH to EXEC): ${tried}; the pool with the best ratio for the loop is the baseline; ${opCostsNote([['store (all its update runs)', storeCosts], ['WATCH loop', best.costs]])}`,
     },
     1.5,
   );
 }
 
-async function saveFigure(
-  config: BenchConfig,
-  size: DocSize,
-  state: JsonDoc,
-  store: ValidatingWorkflowStore,
-  raw: Redis,
-  log: (line: string) => void,
-): Promise<Comparison> {
+async function saveFigure({ config, size, state, store, stats, log }: FigureContext, raw: Redis): Promise<Comparison> {
   log(`save ${size.label}`);
+  const storeCosts = new OpCosts(stats);
+  const setCosts = new OpCosts(stats);
   const paired = await pairedRuns(
     config.rounds,
-    () => measure((w) => store.save(`s${size.tag}-${w}`, { type: 'invoice', state }), config.redisLoad),
-    () => measure((w) => raw.set(`raw:s${size.tag}-${w}`, JSON.stringify(state), 'PX', TTL_MS), config.redisLoad),
+    () => storeCosts.measure((w) => store.save(`s${size.tag}-${w}`, { type: 'invoice', state }), config.redisLoad),
+    () => setCosts.measure((w) => raw.set(`raw:s${size.tag}-${w}`, JSON.stringify(state), 'PX', TTL_MS), config.redisLoad),
   );
   return throughputComparison(
     {
@@ -270,43 +264,54 @@ async function saveFigure(
       subjectLabel: 'store.save (unconditional upsert)',
       baselineLabel: 'ioredis SET … PX of JSON.stringify(state)',
       ...paired,
+      note: opCostsNote([['store', storeCosts], ['SET', setCosts]]),
     },
     undefined,
   );
 }
 
-async function keyvFigures(
-  config: BenchConfig,
-  size: DocSize,
-  state: JsonDoc,
-  store: ValidatingWorkflowStore,
-  keyv: Keyv<JsonDoc>,
-  log: (line: string) => void,
-): Promise<Comparison[]> {
+async function keyvFigures({ config, size, state, store, stats, log }: FigureContext, keyv: Keyv<JsonDoc>): Promise<Comparison[]> {
   const id = (w: number): string => `k${size.tag}-${w}`;
   for (const w of workers(config)) {
     await store.save(id(w), { type: 'invoice', state });
     await keyv.set(id(w), state, TTL_MS);
   }
   log(`keyv get ${size.label}`);
+  const [storeGetCosts, keyvGetCosts, storeSetCosts, keyvSetCosts] = [0, 1, 2, 3].map(() => new OpCosts(stats)) as [OpCosts, OpCosts, OpCosts, OpCosts];
   const get = await pairedRuns(
     config.rounds,
-    () => measure(async (w) => { if (!(await store.get(id(w)))) throw new Error('missing'); }, config.redisLoad),
-    () => measure(async (w) => { if (!(await keyv.get(id(w)))) throw new Error('missing'); }, config.redisLoad),
+    () => storeGetCosts.measure(async (w) => { if (!(await store.get(id(w)))) throw new Error('missing'); }, config.redisLoad),
+    () => keyvGetCosts.measure(async (w) => { if (!(await keyv.get(id(w)))) throw new Error('missing'); }, config.redisLoad),
   );
   log(`keyv set ${size.label}`);
   const set = await pairedRuns(
     config.rounds,
-    () => measure((w) => store.save(id(w), { type: 'invoice', state }), config.redisLoad),
-    () => measure((w) => keyv.set(id(w), state, TTL_MS), config.redisLoad),
+    () => storeSetCosts.measure((w) => store.save(id(w), { type: 'invoice', state }), config.redisLoad),
+    () => keyvSetCosts.measure((w) => keyv.set(id(w), state, TTL_MS), config.redisLoad),
   );
   return [
     throughputComparison(
-      { group: 'keyv', figure: 'get vs @keyv/redis', size: size.label, subjectLabel: 'store.get', baselineLabel: '@keyv/redis get', ...get },
+      {
+        group: 'keyv',
+        figure: 'get vs @keyv/redis',
+        size: size.label,
+        subjectLabel: 'store.get',
+        baselineLabel: '@keyv/redis get',
+        ...get,
+        note: opCostsNote([['store', storeGetCosts], ['Keyv', keyvGetCosts]]),
+      },
       1,
     ),
     throughputComparison(
-      { group: 'keyv', figure: 'save vs @keyv/redis set', size: size.label, subjectLabel: 'store.save', baselineLabel: '@keyv/redis set (with TTL)', ...set },
+      {
+        group: 'keyv',
+        figure: 'save vs @keyv/redis set',
+        size: size.label,
+        subjectLabel: 'store.save',
+        baselineLabel: '@keyv/redis set (with TTL)',
+        ...set,
+        note: opCostsNote([['store', storeSetCosts], ['Keyv', keyvSetCosts]]),
+      },
       1,
     ),
   ];
