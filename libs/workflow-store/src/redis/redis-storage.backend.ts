@@ -1,4 +1,3 @@
-import { StoreUnavailableError } from '../errors/store-unavailable.error.js';
 import { WorkflowStoreError } from '../errors/workflow-store.error.js';
 import type { LimitsOptions, RedisOptions } from '../config/workflow-store.options.js';
 import { IdempotencyKeyReusedError } from '../errors/idempotency-key-reused.error.js';
@@ -18,16 +17,15 @@ import type {
   WriteReply,
 } from '../shared/storage-backend.js';
 import type { StoreLogger } from '../shared/store-logger.js';
-import { DEFAULT_STATUS, DEFAULT_TENANT, DEFAULT_TYPE } from '../workflow.schema.js';
+import { DEFAULT_TENANT } from '../workflow.schema.js';
 import type { Lease, LeaseView, RestoreOutcome, Workflow } from '../workflow.types.js';
-import { connectWhenReady, createStoreClient } from './redis-client.factory.js';
+import { connectWhenReady } from './redis-client.factory.js';
 import type { StoreRedisClient } from './redis-client.types.js';
 import {
   createdMsOfRecord,
   stampedWorkflowFromRecord,
   stampOfWriteReply,
   storedWorkflowFromRecord,
-  recordOf,
   storedWorkflowFromRecordBytes,
   workflowFromRecord,
   workflowFromWriteReply,
@@ -37,27 +35,22 @@ import { mapRedisError, scriptRefusal, ScriptStatus } from './redis-errors.js';
 import { RedisKeys, type WorkflowKeys } from './redis-keys.js';
 import { leaseOf, leaseViewOf } from './redis-leases.js';
 import { walkShards } from './redis-list-walk.js';
-import { defineScripts, runScript, type ScriptName } from './redis-scripts.js';
+import type { ScriptName } from './redis-scripts.js';
 import { checkRedisServer } from './persistence-check.js';
-import { checkStorageFormat, ensureTenantFormat, readFormatRecords } from './storage-format.js';
+import { checkStorageFormat, readFormatRecords } from './storage-format.js';
 import { keptVersionsOf, versionReadOf } from './redis-history.js';
 import { ReplicaConfirmation } from './replica-confirmation.js';
 import { replayFrom, replayOfRecord } from './redis-replay.js';
 import { TenantSweep } from './tenant-sweep.js';
-import { TickCork } from './tick-cork.js';
+import { RedisConnection } from './redis-connection.js';
+import { expireLeasesKeys, purgeKeys, ScriptArgs, writeScriptKeys } from './redis-script-args.js';
+import { TenantFormatGate } from './tenant-format-gate.js';
 import { NoticeHub } from './feed/notice-hub.js';
-import { RedisFeedSource } from './feed/redis-feed-source.js';
-import { readWorkflowEvents } from './feed/workflow-events.js';
-import { DEFAULT_HUB_OPTIONS, EventHub } from '../events/event-hub.js';
+import { TenantFeed } from './feed/tenant-feed.js';
 import type { EventPosition } from '../events/event-id.js';
 import type { WatchFilter, WatchMessage, WorkflowEvent } from '../events/workflow-event.js';
-import { EventsDisabledError } from '../errors/events-disabled.error.js';
 import type { CheckpointStorage } from '../checkpoints/checkpoint-storage.js';
 import { RedisCheckpoints } from './redis-checkpoints.js';
-
-/** Expired index entries each write sweeps from its shard, on top of the periodic sweep. */
-const PURGE_PER_WRITE = 16;
-const PURGE_PER_SWEEP = 1000;
 
 /**
  * Redis backend: every write is one atomic Lua script (lua/*.lua), reads are plain commands. The client fails
@@ -72,24 +65,15 @@ export class RedisStorageBackend implements StorageBackend {
   private readonly leaseSweep: TenantSweep;
   /** WAIT-based confirmation of writes for REDIS_DURABILITY=replica. */
   private readonly replicaAck: ReplicaConfirmation;
-  /** One socket write for the reads of a tick (tick-cork.ts); the root's, shared by its views. */
-  private readonly cork: TickCork;
-  private wasReady = false;
-  /** Set once the connection was lost after boot, so "ready again" is only said after a real outage. */
-  private lost = false;
-  private closing = false;
-  /** Counts connection losses (root only), so a WAIT can tell it is on the connection its write went on. */
-  private connectionEpoch = 0;
+  /** The root's connection, shared by its views. */
+  private readonly connection: RedisConnection;
   /** Tenant views by tenant; they share this backend's connection. */
   private readonly views = new Map<string, RedisStorageBackend>();
-  /**
-   * How far this tenant's format is known to fit: `recorded` (its record fits: reads and writes go ahead),
-   * `readable` (no record and no v1 data: reads go ahead, the first write records the format), or not checked yet.
-   */
-  private formatLevel: 'unchecked' | 'readable' | 'recorded' = 'unchecked';
-  private readonly formatChecks: { read?: Promise<void> | undefined; write?: Promise<void> | undefined } = {};
-  /** This tenant's change feed in this process, created by the first watch. */
-  private eventHub: EventHub | undefined;
+  /** Whether this tenant's storage format fits (checked at its first read and first write). */
+  private readonly format: TenantFormatGate;
+  private readonly args: ScriptArgs;
+  /** This tenant's change feed in this process. */
+  private readonly feed: TenantFeed;
   /** The root's notice channels (one subscriber connection per master), created by the first watch of any tenant. */
   private noticeHub: NoticeHub | undefined;
   readonly shards: number;
@@ -104,7 +88,23 @@ export class RedisStorageBackend implements StorageBackend {
     private readonly view?: { root: RedisStorageBackend; tenant: string },
   ) {
     this.shards = options.shards;
-    this.keys = new RedisKeys(options.keyPrefix, view?.tenant ?? DEFAULT_TENANT, options.shards);
+    const tenant = view?.tenant ?? DEFAULT_TENANT;
+    this.keys = new RedisKeys(options.keyPrefix, tenant, options.shards);
+    this.args = new ScriptArgs(options, limits);
+    this.connection = view ? view.root.connection : new RedisConnection(options, logger);
+    this.client = this.connection.client;
+    this.feed = new TenantFeed({
+      connection: this.connection,
+      keys: this.keys,
+      tenant,
+      limits,
+      logger,
+      notices: () => {
+        const root = view?.root ?? this;
+        return (root.noticeHub ??= new NoticeHub(root.client, options, logger));
+      },
+    });
+    this.format = new TenantFormatGate(this.connection, { prefix: options.keyPrefix, tenant, shards: options.shards, off: options.formatCheck === 'off' });
     const sweep = (name: string, shardSweep: (backend: RedisStorageBackend, shard: number) => Promise<number>): TenantSweep =>
       new TenantSweep(name, this.logger, {
         shards: this.shards,
@@ -115,20 +115,11 @@ export class RedisStorageBackend implements StorageBackend {
     this.leaseSweep = sweep('lease sweep', (backend, shard) => backend.expireLeases(shard));
     this.replicaAck = new ReplicaConfirmation({
       client: () => this.client,
-      epoch: () => this.epoch,
+      epoch: () => this.connection.epoch,
       keys: this.keys,
       timeoutMs: options.replicaAckTimeoutMs ?? 250,
-      assertReady: (operation) => this.assertReady(operation),
+      assertReady: (operation) => this.connection.assertReady(operation),
     });
-    if (view) {
-      this.client = view.root.client;
-      this.cork = view.root.cork;
-      return;
-    }
-    this.client = createStoreClient(options);
-    this.cork = new TickCork(this.client, options.commandBatching);
-    defineScripts(this.client);
-    this.watchConnection();
   }
 
   /** A tenant's keys carry the tenant in their hash tag: its records and indexes never meet another's. */
@@ -147,37 +138,23 @@ export class RedisStorageBackend implements StorageBackend {
     await connectWhenReady(this.client, this.options, this.logger);
     try {
       await checkRedisServer(this.client, this.options.persistenceCheck, this.logger);
-      if (this.options.formatCheck !== 'off') {
-        const found = await checkStorageFormat(this.client, this.options.keyPrefix, this.shards);
-        this.formatLevel = found === 'recorded' ? 'recorded' : 'readable';
-      }
+      if (this.options.formatCheck !== 'off') this.format.booted(await checkStorageFormat(this.client, this.options.keyPrefix, this.shards));
     } catch (error) {
       this.client.disconnect();
       throw error instanceof WorkflowStoreError ? error : mapRedisError(error, 'boot check', false);
     }
-    this.wasReady = true;
+    this.connection.markReady();
     this.purgeSweep.start(this.options.purgeIntervalMs);
     this.leaseSweep.start(this.limits.leaseSweepIntervalMs);
   }
 
   async create(record: NewRecord, idempotency: Idempotency | undefined): Promise<WriteReply> {
-    const reply = await this.write('create', record.id, idempotency, [
-      record.id,
-      record.type,
-      record.status,
-      record.stateJson,
-      record.ttlSeconds,
-      idempotency?.fingerprint ?? '',
-      this.idempotencyWindowMs,
-      PURGE_PER_WRITE,
-      ...this.feedArgs,
-      this.indexMarginFloorMs,
-    ]);
+    const reply = await this.write('create', record.id, idempotency, this.args.create(record, idempotency));
     return this.writeReply(reply, record.id, record.stateJson, idempotency);
   }
 
   async save(write: RecordWrite, expectedVersion: number | undefined, idempotency: Idempotency | undefined, leaseToken: number | undefined): Promise<WriteReply> {
-    const reply = await this.write('save', write.id, idempotency, this.saveArgs(write, expectedVersion, idempotency, leaseToken));
+    const reply = await this.write('save', write.id, idempotency, this.args.save(write, expectedVersion, idempotency, leaseToken));
     return this.writeReply(reply, write.id, write.stateJson, idempotency, expectedVersion, leaseToken);
   }
 
@@ -186,63 +163,18 @@ export class RedisStorageBackend implements StorageBackend {
    * in the same script. Throws the typed refusal (LeaseHeld, LeaseLost).
    */
   async saveThread(write: RecordWrite, newType: string, leaseToken: number | undefined, extra: (string | number | Buffer)[]): Promise<void> {
-    const reply = await this.write('save', write.id, undefined, [...this.saveArgs(write, undefined, undefined, leaseToken, newType), ...extra]);
+    const reply = await this.write('save', write.id, undefined, [...this.args.save(write, undefined, undefined, leaseToken, newType), ...extra]);
     if (Number(reply[0]) !== ScriptStatus.Applied) throw scriptRefusal(reply, write.id, undefined, undefined, leaseToken);
   }
 
   /** A script on a thread's own keys (checkpoint writes, reads), with the typed errors; replies keep their bytes. */
   async runThreadScript(name: ScriptName, thread: string, keys: string[], args: (string | number | Buffer)[], isWrite: boolean): Promise<unknown[]> {
     if (isWrite) {
-      if (this.formatLevel !== 'recorded') await this.ensureFormat();
+      if (this.format.level !== 'recorded') await this.format.ensure();
       return this.runWrite(name, thread, keys, args);
     }
-    if (this.formatLevel === 'unchecked') await this.ensureFormat(false);
-    return (await this.run(name, keys, args, name, false, true)) as unknown[];
-  }
-
-  /** save-12's arguments; `newType` is the type of a workflow this save creates without naming one. */
-  private saveArgs(
-    write: RecordWrite,
-    expectedVersion: number | undefined,
-    idempotency: Idempotency | undefined,
-    leaseToken: number | undefined,
-    newType = DEFAULT_TYPE,
-  ): (string | number)[] {
-    return [
-      write.id,
-      write.type ?? '',
-      write.status ?? '',
-      write.stateJson,
-      write.ttlSeconds ?? '',
-      expectedArg(expectedVersion, write),
-      idempotency?.fingerprint ?? '',
-      this.idempotencyWindowMs,
-      PURGE_PER_WRITE,
-      newType,
-      DEFAULT_STATUS,
-      this.limits.defaultTtlSeconds,
-      ...this.feedArgs,
-      this.limits.historyVersions,
-      leaseToken ?? '',
-      this.indexMarginFloorMs,
-    ];
-  }
-
-  private get idempotencyWindowMs(): number {
-    return this.limits.idempotencyTtlSeconds * 1000;
-  }
-
-  /**
-   * How long index keys at least outlive their longest-lived workflow: two sweep intervals, so the sweep still finds
-   * an expired workflow (to record its expiry event) before its shard's index expires; 0 without a periodic sweep.
-   */
-  private get indexMarginFloorMs(): number {
-    return this.options.purgeIntervalMs * 2;
-  }
-
-  /** The scripts' change-feed arguments: retention in ms (0 = no events) and the per-shard cap. */
-  private get feedArgs(): [number, number] {
-    return [this.limits.eventsRetentionSeconds * 1000, this.limits.eventsMaxPerShard];
+    if (this.format.level === 'unchecked') await this.format.ensure(false);
+    return (await this.connection.run(name, keys, args, name, false, true)) as unknown[];
   }
 
   async get(id: string): Promise<Workflow | null> {
@@ -266,19 +198,17 @@ export class RedisStorageBackend implements StorageBackend {
   private readRecord(id: string, bytes: true): Promise<Buffer | null>;
   private readRecord(id: string, bytes = false): Promise<string | Buffer | null> {
     // The root's format was checked at boot; a tenant view's at its first use (after it, this is one comparison).
-    if (this.formatLevel === 'unchecked' && this.options.formatCheck !== 'off') {
-      return this.ensureFormat(false).then((): Promise<string | Buffer | null> => (bytes ? this.readRecord(id, true) : this.readRecord(id)));
+    if (this.format.readUnchecked) {
+      return this.format.ensure(false).then((): Promise<string | Buffer | null> => (bytes ? this.readRecord(id, true) : this.readRecord(id)));
     }
-    this.assertReady('get');
     const key = this.keys.record(id);
-    this.cork.hold();
-    return (bytes ? this.client.getBuffer(key) : this.client.get(key)).catch((error: unknown) => {
+    return (bytes ? this.connection.getBuffer(key) : this.connection.get(key)).catch((error: unknown) => {
       throw mapRedisError(error, 'get', false);
     });
   }
 
   async getForWrite(id: string, idempotency: Idempotency | undefined): Promise<{ workflow: Workflow | null; replay?: StoredReplay }> {
-    if (this.formatLevel !== 'recorded') await this.ensureFormat();
+    if (this.format.level !== 'recorded') await this.format.ensure();
     const keys = this.keys.forWorkflow(id, idempotency?.key);
     const [record, remembered] = await this.read('read for write', () =>
       Promise.all([this.client.get(keys.record), idempotency ? this.client.get(keys.idempotency) : Promise.resolve(null)]),
@@ -299,15 +229,7 @@ export class RedisStorageBackend implements StorageBackend {
   }
 
   async delete(id: string, expectedVersion: number | undefined, idempotency: Idempotency | undefined, leaseToken: number | undefined): Promise<DeleteReply> {
-    const reply = await this.write('delete', id, idempotency, [
-      id,
-      expectedVersion ?? '',
-      idempotency?.fingerprint ?? '',
-      this.idempotencyWindowMs,
-      PURGE_PER_WRITE,
-      ...this.feedArgs,
-      leaseToken ?? '',
-    ]);
+    const reply = await this.write('delete', id, idempotency, this.args.delete(id, expectedVersion, idempotency, leaseToken));
     const status = Number(reply[0]);
     if (status === ScriptStatus.Applied) return { kind: 'deleted', version: Number(reply[1]) };
     if (status === ScriptStatus.Replayed) return { kind: 'replayed', replay: replayFrom(id, reply) };
@@ -321,17 +243,7 @@ export class RedisStorageBackend implements StorageBackend {
     leaseToken: number | undefined,
     expectedVersion?: number,
   ): Promise<WriteReply> {
-    const reply = await this.write('touch', id, idempotency, [
-      id,
-      ttlSeconds ?? '',
-      idempotency?.fingerprint ?? '',
-      this.idempotencyWindowMs,
-      PURGE_PER_WRITE,
-      ...this.feedArgs,
-      leaseToken ?? '',
-      this.indexMarginFloorMs,
-      expectedVersion ?? '',
-    ]);
+    const reply = await this.write('touch', id, idempotency, this.args.touch(id, ttlSeconds, idempotency, leaseToken, expectedVersion));
     const status = Number(reply[0]);
     if (status === ScriptStatus.Replayed) return { kind: 'replayed', replay: replayFrom(id, reply) };
     if (status !== ScriptStatus.Applied) throw scriptRefusal(reply, id, expectedVersion, idempotency?.key, leaseToken);
@@ -342,27 +254,12 @@ export class RedisStorageBackend implements StorageBackend {
 
   /** Walks the shards in order from the range's position (see redis-list-walk.ts). */
   async listSlice(range: ListRange, limit: number): Promise<ListSlice> {
-    await this.ensureFormat(false);
+    await this.format.ensure(false);
     return walkShards(this.client, this.keys, range, limit, (operation, command) => this.read(operation, command));
   }
 
   async restore(record: Workflow, stateJson: string, history: readonly KeptRecord[] = []): Promise<RestoreOutcome> {
-    const reply = await this.write('restore', record.id, undefined, [
-      record.id,
-      record.type,
-      record.status,
-      stateJson,
-      record.version,
-      Date.parse(record.createdAt),
-      Date.parse(record.updatedAt),
-      Date.parse(record.expiresAt),
-      record.ttlSeconds,
-      PURGE_PER_WRITE,
-      ...this.feedArgs,
-      this.limits.historyVersions,
-      this.indexMarginFloorMs,
-      ...history.flatMap((kept) => [kept.workflow.version, recordOf(kept.workflow, kept.stateJson)]),
-    ]);
+    const reply = await this.write('restore', record.id, undefined, this.args.restore(record, stateJson, history));
     const status = Number(reply[0]);
     if (status === ScriptStatus.Applied) return 'written';
     if (status === ScriptStatus.Expired) return 'skipped-expired';
@@ -371,57 +268,33 @@ export class RedisStorageBackend implements StorageBackend {
   }
 
   async listVersions(id: string): Promise<KeptVersions | null> {
-    await this.ensureFormat(false);
+    await this.format.ensure(false);
     const keys = this.keys.forWorkflow(id);
-    return keptVersionsOf(id, (await this.run('history', [keys.record, keys.history], [''], 'history', false)) as unknown[]);
+    return keptVersionsOf(id, (await this.connection.run('history', [keys.record, keys.history], [''], 'history', false)) as unknown[]);
   }
 
   async readVersion(id: string, version: number): Promise<VersionRead | null> {
-    await this.ensureFormat(false);
+    await this.format.ensure(false);
     const keys = this.keys.forWorkflow(id);
-    return versionReadOf(id, (await this.run('history', [keys.record, keys.history], [version], 'get version', false)) as unknown[]);
+    return versionReadOf(id, (await this.connection.run('history', [keys.record, keys.history], [version], 'get version', false)) as unknown[]);
   }
 
-  /** See feed/workflow-events.ts: the workflow's shard stream, read backwards in pages. */
+  /** See feed/tenant-feed.ts. */
   async events(id: string, limit: number): Promise<WorkflowEvent[]> {
-    if (this.limits.eventsRetentionSeconds === 0) throw new EventsDisabledError();
-    await this.ensureFormat(false);
-    const shard = this.keys.shardOf(id);
-    const tenant = this.view?.tenant ?? DEFAULT_TENANT;
-    return this.read('events', () => readWorkflowEvents(this.client, this.keys.shard(shard).events, shard, tenant, id, limit));
+    this.feed.assertEnabled();
+    await this.format.ensure(false);
+    return this.feed.events(id, limit);
   }
 
-  /** The tenant's feed: one hub per tenant per process, reading the shard streams (see feed/redis-feed-source.ts). */
   async watch(filter: WatchFilter, after: EventPosition | undefined, signal: AbortSignal | undefined): Promise<AsyncIterableIterator<WatchMessage>> {
-    if (this.limits.eventsRetentionSeconds === 0) throw new EventsDisabledError();
-    await this.ensureFormat(false);
-    this.assertReady('watch');
-    if (!this.eventHub) {
-      const root = this.view?.root ?? this;
-      root.noticeHub ??= new NoticeHub(root.client, this.options, this.logger);
-      this.eventHub = new EventHub(
-        new RedisFeedSource({
-          client: this.client,
-          keys: this.keys,
-          tenant: this.view?.tenant ?? DEFAULT_TENANT,
-          retentionMs: this.limits.eventsRetentionSeconds * 1000,
-          notices: root.noticeHub,
-          logger: this.logger,
-        }),
-        { ...DEFAULT_HUB_OPTIONS, retentionMs: this.limits.eventsRetentionSeconds * 1000 },
-        (late) => this.logger.warn(`change feed: ${late.length} event(s) arrived after later ones were delivered (first ${late[0]?.event.eventId}); watches were reset`),
-      );
-    }
-    try {
-      return await this.eventHub.watch(filter, after, signal);
-    } catch (error) {
-      throw mapRedisError(error, 'watch', false);
-    }
+    this.feed.assertEnabled();
+    await this.format.ensure(false);
+    return this.feed.watch(filter, after, signal);
   }
 
   /** Counts expiry-index entries still in the future by Redis' clock (TIME): one per live workflow, swept or not. */
   async count(): Promise<number> {
-    await this.ensureFormat(false);
+    await this.format.ensure(false);
     const [seconds, micros] = await this.read('count', () => this.client.time());
     const now = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
     const perShard = await this.read('count', () =>
@@ -439,15 +312,7 @@ export class RedisStorageBackend implements StorageBackend {
 
   async purgeShard(shard: number): Promise<number> {
     const keys = this.keys.shard(shard);
-    return Number(
-      await this.run(
-        'purgeExpired',
-        [keys.index, keys.expiry, keys.labels, keys.events, keys.notice, keys.leases, keys.leaseExpiry],
-        [PURGE_PER_SWEEP, ...this.feedArgs],
-        'purge',
-        true,
-      ),
-    );
+    return Number(await this.connection.run('purgeExpired', purgeKeys(keys), this.args.sweep(), 'purge', true));
   }
 
   /** One tick of the periodic sweep of expired index entries over every tenant (see tenant-sweep.ts). */
@@ -458,15 +323,7 @@ export class RedisStorageBackend implements StorageBackend {
   /** Marks the expired leases of one shard of this tenant (see expire-leases-7.lua); returns how many. */
   async expireLeases(shard: number): Promise<number> {
     const keys = this.keys.shard(shard);
-    return Number(
-      await this.run(
-        'expireLeases',
-        [keys.leaseExpiry, keys.leases, keys.index, keys.expiry, keys.labels, keys.events, keys.notice],
-        [PURGE_PER_SWEEP, ...this.feedArgs],
-        'lease sweep',
-        true,
-      ),
-    );
+    return Number(await this.connection.run('expireLeases', expireLeasesKeys(keys), this.args.sweep(), 'lease sweep', true));
   }
 
   /** One tick of the sweep of expired leases over every tenant (see tenant-sweep.ts). */
@@ -482,58 +339,25 @@ export class RedisStorageBackend implements StorageBackend {
     if (this.view) return; // the connection is the root's
     // A sweep tick in flight ends after its current shard (each command is bounded by the command timeout).
     await Promise.all([this.purgeSweep.stop(), this.leaseSweep.stop()]);
-    for (const backend of [this, ...this.views.values()]) backend.eventHub?.close();
+    for (const backend of [this, ...this.views.values()]) backend.feed.close();
     this.noticeHub?.close();
-    this.closing = true;
-    if (this.client.status === 'end' || this.client.status === 'close' || this.client.status === 'reconnecting') {
-      this.client.disconnect(); // stops any pending reconnect; no socket is open to QUIT on
-      return;
-    }
-    try {
-      if (this.client.status === 'ready') await this.client.quit();
-      else this.client.disconnect();
-      // ioredis 6.0.0: QUIT leaves the failover detector's Sentinel subscriptions open (the process never exits);
-      // disconnect() after it closes them.
-      if (this.options.sentinel) this.client.disconnect();
-    } catch {
-      this.client.disconnect(); // QUIT could not be sent or answered: drop the socket anyway
-    }
+    await this.connection.close();
   }
 
   private async write(name: ScriptName, id: string, idempotency: Idempotency | undefined, args: (string | number | Buffer)[]): Promise<unknown[]> {
-    if (this.formatLevel !== 'recorded') await this.ensureFormat();
-    const keys = this.keys.forWorkflow(id, idempotency?.key);
-    const scriptKeys = [
-      keys.record,
-      keys.idempotency,
-      keys.index,
-      keys.expiry,
-      keys.labels,
-      keys.history,
-      keys.events,
-      keys.notice,
-      keys.leases,
-      keys.leaseExpiry,
-      keys.checkpoints,
-      keys.checkpointOrder,
-    ];
-    return this.runWrite(name, id, scriptKeys, args);
+    if (this.format.level !== 'recorded') await this.format.ensure();
+    return this.runWrite(name, id, writeScriptKeys(this.keys.forWorkflow(id, idempotency?.key)), args);
   }
 
   /** A write script on keys of one workflow's shard; with REDIS_DURABILITY=replica confirmed by a replica. */
   private async runWrite(name: ScriptName, id: string, keys: string[], args: (string | number | Buffer)[]): Promise<unknown[]> {
     if (this.options.durability === 'replica') return this.replicaAck.writeConfirmed(name, id, keys, args);
-    return (await this.run(name, keys, args, name, true)) as unknown[];
+    return (await this.connection.run(name, keys, args, name, true)) as unknown[];
   }
 
   async acquireLease(id: string, owner: string, ttlMs: number): Promise<Lease> {
     const keys = await this.leaseKeys(id);
-    const reply = await this.runWrite('acquireLease', id, [keys.record, keys.index, keys.events, keys.notice, keys.leases, keys.leaseExpiry], [
-      id,
-      owner,
-      ttlMs,
-      ...this.feedArgs,
-    ]);
+    const reply = await this.runWrite('acquireLease', id, [keys.record, keys.index, keys.events, keys.notice, keys.leases, keys.leaseExpiry], this.args.acquireLease(id, owner, ttlMs));
     return leaseOf(id, reply);
   }
 
@@ -545,56 +369,20 @@ export class RedisStorageBackend implements StorageBackend {
 
   async releaseLease(id: string, token: number, expectedVersion?: number): Promise<void> {
     const keys = await this.leaseKeys(id);
-    const reply = await this.runWrite('releaseLease', id, [keys.record, keys.index, keys.events, keys.notice, keys.leases, keys.leaseExpiry], [
-      id,
-      token,
-      ...this.feedArgs,
-      expectedVersion ?? '',
-    ]);
+    const reply = await this.runWrite('releaseLease', id, [keys.record, keys.index, keys.events, keys.notice, keys.leases, keys.leaseExpiry], this.args.releaseLease(id, token, expectedVersion));
     if (Number(reply[0]) !== ScriptStatus.Applied) throw scriptRefusal(reply, id, expectedVersion, undefined, token);
   }
 
   /** A read-only script (lease-2.lua), so a held lease's liveness is decided by the server's clock, as the writes decide it. */
   async getLease(id: string): Promise<LeaseView | null> {
-    await this.ensureFormat(false);
+    await this.format.ensure(false);
     const keys = this.keys.forWorkflow(id);
-    return leaseViewOf(id, (await this.run('lease', [keys.record, keys.leases], [id], 'get lease', false)) as unknown[]);
+    return leaseViewOf(id, (await this.connection.run('lease', [keys.record, keys.leases], [id], 'get lease', false)) as unknown[]);
   }
 
   private async leaseKeys(id: string): Promise<WorkflowKeys> {
-    if (this.formatLevel !== 'recorded') await this.ensureFormat();
+    if (this.format.level !== 'recorded') await this.format.ensure();
     return this.keys.forWorkflow(id);
-  }
-
-  /** The root's count of connection losses (views share its connection). */
-  private get epoch(): number {
-    return (this.view?.root ?? this).connectionEpoch;
-  }
-
-  /**
-   * Checks the tenant's format once: before its first read (without writing anything) and before its first write
-   * (recording the format if the tenant has none). The root checked at boot. A failed check (Redis down, a
-   * mismatch) is not remembered: the next call checks again.
-   */
-  private ensureFormat(forWrite = true): Promise<void> {
-    if (this.options.formatCheck === 'off' || this.formatLevel === 'recorded' || (!forWrite && this.formatLevel === 'readable')) {
-      return Promise.resolve();
-    }
-    // One check in flight per kind: a burst of first writes to a new tenant must not send a check each.
-    const kind = forWrite ? 'write' : 'read';
-    let pending = this.formatChecks[kind];
-    if (!pending) {
-      pending = this.checkFormat(forWrite).finally(() => (this.formatChecks[kind] = undefined));
-      this.formatChecks[kind] = pending;
-    }
-    return pending;
-  }
-
-  private async checkFormat(forWrite: boolean): Promise<void> {
-    const tenant = this.view?.tenant ?? DEFAULT_TENANT;
-    const found = await this.read('format check', () => ensureTenantFormat(this.client, this.options.keyPrefix, tenant, this.shards, forWrite));
-    if (found === 'recorded') this.formatLevel = 'recorded';
-    else if (this.formatLevel === 'unchecked') this.formatLevel = 'readable';
   }
 
   private writeReply(
@@ -612,59 +400,7 @@ export class RedisStorageBackend implements StorageBackend {
     return { kind: 'applied-json', workflow: workflowFromWriteReply(id, reply), stateJson, stamp: stampOfWriteReply(reply) };
   }
 
-  private async run(name: ScriptName, keys: string[], args: (string | number | Buffer)[], operation: string, isWrite: boolean, bytes = false): Promise<unknown> {
-    this.assertReady(operation);
-    // Scripts share a tick's socket write too: with 64 writes in flight, one write(2) each was the store's largest client cost.
-    this.cork.hold();
-    try {
-      return await runScript(this.client, name, keys, args, bytes);
-    } catch (error) {
-      throw mapRedisError(error, operation, isWrite);
-    }
+  private read<T>(operation: string, command: () => Promise<T>): Promise<T> {
+    return this.connection.read(operation, command);
   }
-
-  private async read<T>(operation: string, command: () => Promise<T>): Promise<T> {
-    this.assertReady(operation);
-    this.cork.hold();
-    try {
-      return await command();
-    } catch (error) {
-      throw mapRedisError(error, operation, false);
-    }
-  }
-
-  /** Nothing is sent unless the connection is ready, so a refusal here is certain to have changed nothing. */
-  private assertReady(operation: string): void {
-    if (this.client.status !== 'ready') {
-      throw new StoreUnavailableError(`${operation}: Redis connection is ${this.client.status}; nothing was sent`);
-    }
-  }
-
-  /** Logs each loss and recovery of the connection once, with the real cause. */
-  private watchConnection(): void {
-    this.client.on('error', (error: Error) => {
-      if (this.wasReady) this.logger.error(`Redis connection error: ${error.message}`);
-      if (this.wasReady) this.lost = true;
-      this.wasReady = false;
-    });
-    this.client.on('close', () => {
-      this.connectionEpoch += 1;
-      if (this.wasReady && !this.closing) this.logger.warn('Redis connection lost; reconnecting');
-      if (this.wasReady) this.lost = true;
-      this.wasReady = false;
-    });
-    this.client.on('ready', () => {
-      if (this.lost) this.logger.log('Redis connection ready again');
-      this.lost = false;
-      this.wasReady = true;
-    });
-  }
-
-}
-
-/** save-12's ARGV[6]: '' (unconditional), the version, or the version with the write that made it. */
-function expectedArg(expectedVersion: number | undefined, write: RecordWrite): string | number {
-  if (expectedVersion === undefined) return '';
-  const stamp = write.expectedStamp;
-  return stamp ? `${expectedVersion}|${stamp.createdMs}|${stamp.updatedMs}` : expectedVersion;
 }

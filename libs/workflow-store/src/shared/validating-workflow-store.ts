@@ -1,7 +1,4 @@
 import { v7 as uuidv7 } from 'uuid';
-import { NotFoundError } from '../errors/not-found.error.js';
-import { VersionConflictError } from '../errors/version-conflict.error.js';
-import { WorkflowStoreError } from '../errors/workflow-store.error.js';
 import type { LimitsOptions } from '../config/workflow-store.options.js';
 import { WorkflowStore } from '../workflow-store.js';
 import { withState, type StoredWorkflowBytes, type StoredWorkflowJson } from '../workflow-json.js';
@@ -26,7 +23,6 @@ import type {
   ListQuery,
   MutateOptions,
   MutateResult,
-  ReplayInfo,
   RestoreOutcome,
   SaveInput,
   SaveOptions,
@@ -47,16 +43,18 @@ import { VersionNotKeptError } from '../errors/version-not-kept.error.js';
 import { DEFAULT_STATE_CACHE_BYTES, StateCache } from './state-cache.js';
 import { KnownStates } from './known-states.js';
 import { updateKnown } from './update-known.js';
+import { readModifyWrite } from './read-modify-write.js';
+import { replayedOrGone, replayInfo, workflowOfReply } from './workflow-of-reply.js';
 import { DEFAULT_EVENTS_LIMIT, eventsOptionsSchema, positionOfAfter, versionOf, watchFilterOf } from './feed-input.js';
 import { acquireLeaseSchema, checkLeaseTtl, releaseLeaseOptionsSchema } from './lease-input.js';
 import { historyOf } from './history-of.js';
-import { fingerprintOf, idempotencyOf, idFromIdempotencyKey, markReplay, type Idempotency } from './idempotency.js';
+import { fingerprintOf, idempotencyOf, idFromIdempotencyKey, markReplay } from './idempotency.js';
 import { decodeCursor, encodeCursor } from './list-cursor.js';
 import { rangeOf, type ListPosition } from './list-order.js';
 import { applyMergePatch } from './merge-patch.js';
 import { serializeState } from './state-json.js';
 import type { CheckpointStorage } from '../checkpoints/checkpoint-storage.js';
-import type { StorageBackend, StoredReplay, WriteReply } from './storage-backend.js';
+import type { StorageBackend, WriteReply } from './storage-backend.js';
 import { checkTtl } from './ttl-policy.js';
 import { validate } from './validate.js';
 import { validConditionalOptions, validCreateInput, validCreateOptions, validPatch, validSaveInput } from './write-input.js';
@@ -119,7 +117,7 @@ export class ValidatingWorkflowStore extends WorkflowStore {
     const idempotency = idempotencyOf(key, () =>
       fingerprintOf('create', data.id ?? '', [data.id === undefined ? 'generated' : 'given', record.type, data.status, data.ttlSeconds], record.stateJson),
     );
-    return this.settle(record.id, await this.known.write(record.id, this.backend.create(record, idempotency), record.stateJson));
+    return workflowOfReply(record.id, await this.known.write(record.id, this.backend.create(record, idempotency), record.stateJson));
   }
 
   async get(id: string): Promise<Workflow | null> {
@@ -145,7 +143,7 @@ export class ValidatingWorkflowStore extends WorkflowStore {
   }
 
   async save(id: string, input: SaveInput, options: SaveOptions = {}): Promise<Workflow> {
-    return this.settle(id, await this.saveReply(id, input, options));
+    return workflowOfReply(id, await this.saveReply(id, input, options));
   }
 
   async saveJson(id: string, input: SaveInput, options: SaveOptions = {}): Promise<StoredWorkflowJson> {
@@ -192,11 +190,12 @@ export class ValidatingWorkflowStore extends WorkflowStore {
     if (cached && (opts.expectedVersion === undefined || cached.version === opts.expectedVersion)) {
       const update = { id, type: data.type, status: data.status, statePatch, expectedVersion: opts.expectedVersion, idempotency, leaseToken: opts.leaseToken };
       const done = await updateKnown(this.backend, this.known, cached, update, this.limits.maxStateBytes);
-      if (done) return this.settle(id, done.reply, done.state);
+      if (done) return workflowOfReply(id, done.reply, done.state);
     }
     // The merged state is built here from a fresh read and a private copy of the patch, so it can be returned as
     // it is (`ownsState`) instead of being parsed back from the JSON just written.
-    return this.readModifyWrite(id, opts.expectedVersion, idempotency, opts.leaseToken, attempts, true, (current) => ({
+    const rmw = { id, expectedVersion: opts.expectedVersion, idempotency, leaseToken: opts.leaseToken, attempts, ownsState: true, maxStateBytes: this.limits.maxStateBytes };
+    return readModifyWrite(this.backend, this.known, rmw, (current) => ({
       type: data.type ?? current.type,
       status: data.status ?? current.status,
       state: statePatch === undefined ? current.state : (applyMergePatch(current.state, statePatch) as JsonObject),
@@ -212,7 +211,9 @@ export class ValidatingWorkflowStore extends WorkflowStore {
     const opts = validate(mutateOptionsSchema, options, 'options');
     // fn is code, not data: a mutate's fingerprint is its kind and target only.
     const idempotency = idempotencyOf(opts.operationId, () => fingerprintOf('mutate', id, []));
-    return this.readModifyWrite(id, undefined, idempotency, opts.leaseToken, opts.maxAttempts ?? DEFAULT_MUTATE_ATTEMPTS, false, async (current) => {
+    const attempts = opts.maxAttempts ?? DEFAULT_MUTATE_ATTEMPTS;
+    const rmw = { id, expectedVersion: undefined, idempotency, leaseToken: opts.leaseToken, attempts, ownsState: false, maxStateBytes: this.limits.maxStateBytes };
+    return readModifyWrite(this.backend, this.known, rmw, async (current) => {
       const next = validate(mutateResultSchema, await fn(current), 'mutate result');
       return { type: next.type ?? current.type, status: next.status ?? current.status, state: next.state as JsonObject };
     });
@@ -251,7 +252,7 @@ export class ValidatingWorkflowStore extends WorkflowStore {
     // it had before touches took one (a retry across an upgrade is still recognised).
     const parts = opts.expectedVersion === undefined ? [opts.ttlSeconds] : [opts.ttlSeconds, opts.expectedVersion];
     const idempotency = idempotencyOf(opts.operationId, () => fingerprintOf('touch', id, parts));
-    return this.settle(id, await this.backend.touch(id, ttlSeconds, idempotency, opts.leaseToken, opts.expectedVersion));
+    return workflowOfReply(id, await this.backend.touch(id, ttlSeconds, idempotency, opts.leaseToken, opts.expectedVersion));
   }
 
   async restore(record: Workflow): Promise<RestoreOutcome> {
@@ -340,84 +341,10 @@ export class ValidatingWorkflowStore extends WorkflowStore {
     this.closed = true;
     await this.backend.close();
   }
-
-  /** Reads, computes the next fields and commits them with a compare-and-set on the version that was read. */
-  private async readModifyWrite(
-    id: string,
-    expectedVersion: number | undefined,
-    idempotency: Idempotency | undefined,
-    leaseToken: number | undefined,
-    attempts: number,
-    ownsState: boolean,
-    next: (current: Workflow) => MutateResult | Promise<MutateResult>,
-  ): Promise<Workflow> {
-    let lastSeen = 0;
-    for (let attempt = 0; attempt < attempts; attempt++) {
-      const { workflow, replay } = await this.backend.getForWrite(id, idempotency);
-      if (replay) return this.settle(id, { kind: 'replayed', replay });
-      if (!workflow) throw new NotFoundError(id);
-      if (expectedVersion !== undefined && workflow.version !== expectedVersion) await this.refuseStale(id, expectedVersion, leaseToken);
-      const fields = await next(workflow);
-      const write = {
-        id,
-        type: fields.type,
-        status: fields.status,
-        stateJson: serializeState(fields.state, this.limits.maxStateBytes),
-        ttlSeconds: undefined,
-      };
-      try {
-        const reply = await this.known.write(id, this.backend.save(write, workflow.version, idempotency, leaseToken), write.stateJson);
-        return this.settle(id, reply, ownsState ? (fields.state as JsonObject) : undefined);
-      } catch (error) {
-        if (!(error instanceof VersionConflictError)) throw error;
-        lastSeen = error.currentVersion;
-        if (expectedVersion !== undefined) throw new VersionConflictError(id, expectedVersion, error.currentVersion);
-      }
-    }
-    throw new VersionConflictError(id, lastSeen - 1, lastSeen);
-  }
-
-  /**
-   * A read-modify-write found a stale `expectedVersion`. The scripts check the lease before the version, so the
-   * refusal must be the lease's when there is one: a save that can never apply (no workflow is at version 0) lets the
-   * backend say which comes first. Always throws.
-   */
-  private async refuseStale(id: string, expectedVersion: number, leaseToken: number | undefined): Promise<never> {
-    try {
-      await this.backend.save({ id, type: undefined, status: undefined, stateJson: '{}', ttlSeconds: undefined }, 0, undefined, leaseToken);
-    } catch (error) {
-      if (!(error instanceof VersionConflictError)) throw error;
-      throw new VersionConflictError(id, expectedVersion, error.currentVersion);
-    }
-    throw new WorkflowStoreError('internal', `a save of ${id} at version 0 was applied`);
-  }
-
-  /**
-   * The workflow a write produced. Its state is a private copy: the backend's, `ownedState` (built by the store
-   * and referenced by no caller), or parsed from the JSON the backend returned. A replay answers with the workflow
-   * as stored now, marked with what the original write did (`replayOf`).
-   */
-  private settle(id: string, reply: WriteReply, ownedState?: JsonObject): Workflow {
-    if (reply.kind === 'applied') return reply.workflow;
-    if (reply.kind === 'applied-json') return withState(reply.workflow, ownedState ?? (JSON.parse(reply.stateJson) as JsonObject));
-    const answer = reply.replay.produced ?? replayedOrGone(id, reply.replay);
-    const workflow = withState(answer.workflow, JSON.parse(answer.stateJson) as JsonObject);
-    return markReplay(workflow, replayInfo(reply.replay));
-  }
 }
 
-// Every operation in a span (a no-op without an OpenTelemetry SDK): tracing/store-spans.ts.
+// Every operation in a span (none without an OpenTelemetry SDK): tracing/store-spans.ts.
 traceStoreOperations(ValidatingWorkflowStore.prototype, TRACED_OPERATIONS);
-
-/** A replayed write's workflow as stored now; `NotFoundError` when it has been deleted or expired since. */
-function replayedOrGone(id: string, replay: StoredReplay): StoredWorkflowJson {
-  if (replay.current) return replay.current;
-  throw new NotFoundError(id, `the write with this idempotency key was applied earlier (version ${replay.version}), but workflow ${id} no longer exists`);
-}
-
-function replayInfo(replay: StoredReplay): ReplayInfo {
-  return { outcome: replay.outcome, version: replay.version, changedSince: replay.changedSince };
-}
 
 /**
  * The id checked as workflowIdSchema checks it, without zod on the common path: a valid id is one regex test (zod
