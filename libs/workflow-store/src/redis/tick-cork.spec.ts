@@ -23,14 +23,16 @@ function countWrites(socket: Socket): { single: number; vectored: number } {
 }
 
 /**
- * Reads `ids`, each from a timer callback of its own, all of them run in one timers phase of the event loop (as an
- * HTTP server's requests that arrived together each run in a callback of their own).
+ * Reads `ids`, each from a callback of its own, all of them run in one turn of the event loop (as an HTTP server's
+ * requests that arrived together each run in an I/O callback of their own, with microtasks run after each).
+ * setImmediate, not setTimeout: Node runs every immediate queued before its check phase in that phase, while timers
+ * set on either side of a millisecond boundary can expire in two turns (this test failed that way on a loaded machine).
  */
 function readFromCallbacks(backend: RedisStorageBackend, ids: string[]): Promise<(string | undefined)[]> {
   return new Promise((resolve, reject) => {
     const reads: Promise<string | undefined>[] = [];
-    for (const id of ids) setTimeout(() => reads.push(backend.getJson(id).then((r) => r?.stateJson)), 0);
-    setTimeout(() => Promise.all(reads).then(resolve, reject), 0);
+    for (const id of ids) setImmediate(() => reads.push(backend.getJson(id).then((r) => r?.stateJson)));
+    setImmediate(() => Promise.all(reads).then(resolve, reject));
   });
 }
 
