@@ -21,8 +21,8 @@ interface Totals {
  * each over the whole run, warm-up included, divided by the requests the generator sent in it. Only meaningful while
  * nothing else loads the server or Redis: the sides run one at a time.
  *
- * The three processes share this machine's 2 cores, so a side's throughput follows the sum of the three (measured:
- * API 137 + Redis 65 + load 55 µs against bare 75 + 18 + 45 µs per 1 KB PUT gave 6 300 against 12 500 PUT/s).
+ * The three processes share this machine's 2 cores, so a side's throughput follows the sum of the three (BENCHMARKS.md,
+ * "1 December, third session", compares the ratios these sums predict with the measured ones).
  */
 export class HttpCosts {
   private readonly totals = new Map<string, Totals>();

@@ -31,11 +31,11 @@ export async function redisStoreScenario(config: BenchConfig, url: string, log: 
   try {
     for (const size of DOC_SIZES) {
       const state = makeState(size.bytes);
-      const sides = { config, size, state, store, stats, log };
-      if (wants(config, 'get')) rows.push(...(await getFigures(sides, rawOn, rawOff)));
-      if (wants(config, 'update')) rows.push(...(await updateFigures(sides, url, rawOff)));
-      if (wants(config, 'save')) rows.push(await saveFigure(sides, rawOff));
-      if (wants(config, 'keyv')) rows.push(...(await keyvFigures(sides, keyv)));
+      const context: FigureContext = { config, size, state, store, stats, log };
+      if (wants(config, 'get')) rows.push(...(await getFigures(context, rawOn, rawOff)));
+      if (wants(config, 'update')) rows.push(...(await updateFigures(context, url, rawOff)));
+      if (wants(config, 'save')) rows.push(await saveFigure(context, rawOff));
+      if (wants(config, 'keyv')) rows.push(...(await keyvFigures(context, keyv)));
     }
   } finally {
     stats.disconnect();

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
 import { loadWorkflowStoreConfig } from '../config/workflow-store.config.js';
-import { ScriptArgs } from './redis-script-args.js';
+import { RedisKeys } from './redis-keys.js';
+import { leaseWriteKeys, ScriptArgs, writeScriptKeys } from './redis-script-args.js';
 
 const config = loadWorkflowStoreConfig({ USE_REDIS: 'true', WORKFLOW_HISTORY_VERSIONS: '7', EVENTS_MAX_PER_SHARD: '500', REDIS_PURGE_INTERVAL_MS: '30000' });
 const args = new ScriptArgs(config.redis, config.limits);
@@ -76,5 +77,20 @@ describe('ScriptArgs: what the backend sends is what each script header says, in
     ], 5);
     expectArgs('purge-expired-7.lua', args.sweep(), [[3, 'events kept per shard', 500]], 3);
     expectArgs('expire-leases-7.lua', args.sweep(), [[3, 'events kept per shard', 500]], 3);
+  });
+});
+
+describe('the KEYS sent are what each script header lists, in its order', () => {
+  // The header's role names (includes/common.lua) and the WorkflowKeys field each one is.
+  const fieldOf: Record<string, string> = { rec: 'record', idem: 'idempotency', idx: 'index', exp: 'expiry', lbl: 'labels', hist: 'history', ev: 'events', nt: 'notice', own: 'leases', lsz: 'leaseExpiry', cpg: 'checkpoints', cpo: 'checkpointOrder' };
+  const keys = new RedisKeys('p', 'default', 16).forWorkflow('w1', 'k');
+  const headerKeys = (file: string): string[] => {
+    const header = readFileSync(new URL(`./lua/${file}`, import.meta.url), 'utf8').split(']]')[0] as string;
+    return [...header.matchAll(/KEYS\[\d+\] (\w+)/g)].map((m) => (keys as unknown as Record<string, string>)[fieldOf[m[1] as string] as string] as string);
+  };
+
+  it('the workflow write scripts and the lease writes', () => {
+    for (const file of ['create-12.lua', 'save-12.lua', 'delete-12.lua', 'touch-12.lua', 'restore-12.lua']) expect([file, writeScriptKeys(keys)]).toEqual([file, headerKeys(file)]);
+    for (const file of ['acquire-lease-6.lua', 'release-lease-6.lua']) expect([file, leaseWriteKeys(keys)]).toEqual([file, headerKeys(file)]);
   });
 });

@@ -31,6 +31,9 @@ export function writeScriptKeys(keys: WorkflowKeys): string[] {
   ];
 }
 
+/** The KEYS of acquire-lease-6 and release-lease-6 (the same six, in the same order). */
+export const leaseWriteKeys = (keys: WorkflowKeys): string[] => [keys.record, keys.index, keys.events, keys.notice, keys.leases, keys.leaseExpiry];
+
 /** The KEYS of the shard sweeps: purge-expired-7 and expire-leases-7 take the same keys in their own orders. */
 export const purgeKeys = (keys: ShardKeys): string[] => [keys.index, keys.expiry, keys.labels, keys.events, keys.notice, keys.leases, keys.leaseExpiry];
 export const expireLeasesKeys = (keys: ShardKeys): string[] => [keys.leaseExpiry, keys.leases, keys.index, keys.expiry, keys.labels, keys.events, keys.notice];

@@ -43,7 +43,7 @@ import { ReplicaConfirmation } from './replica-confirmation.js';
 import { replayFrom, replayOfRecord } from './redis-replay.js';
 import { TenantSweep } from './tenant-sweep.js';
 import { RedisConnection } from './redis-connection.js';
-import { expireLeasesKeys, purgeKeys, ScriptArgs, writeScriptKeys } from './redis-script-args.js';
+import { expireLeasesKeys, leaseWriteKeys, purgeKeys, ScriptArgs, writeScriptKeys } from './redis-script-args.js';
 import { TenantFormatGate } from './tenant-format-gate.js';
 import { NoticeHub } from './feed/notice-hub.js';
 import { TenantFeed } from './feed/tenant-feed.js';
@@ -357,7 +357,7 @@ export class RedisStorageBackend implements StorageBackend {
 
   async acquireLease(id: string, owner: string, ttlMs: number): Promise<Lease> {
     const keys = await this.leaseKeys(id);
-    const reply = await this.runWrite('acquireLease', id, [keys.record, keys.index, keys.events, keys.notice, keys.leases, keys.leaseExpiry], this.args.acquireLease(id, owner, ttlMs));
+    const reply = await this.runWrite('acquireLease', id, leaseWriteKeys(keys), this.args.acquireLease(id, owner, ttlMs));
     return leaseOf(id, reply);
   }
 
@@ -369,7 +369,7 @@ export class RedisStorageBackend implements StorageBackend {
 
   async releaseLease(id: string, token: number, expectedVersion?: number): Promise<void> {
     const keys = await this.leaseKeys(id);
-    const reply = await this.runWrite('releaseLease', id, [keys.record, keys.index, keys.events, keys.notice, keys.leases, keys.leaseExpiry], this.args.releaseLease(id, token, expectedVersion));
+    const reply = await this.runWrite('releaseLease', id, leaseWriteKeys(keys), this.args.releaseLease(id, token, expectedVersion));
     if (Number(reply[0]) !== ScriptStatus.Applied) throw scriptRefusal(reply, id, expectedVersion, undefined, token);
   }
 
