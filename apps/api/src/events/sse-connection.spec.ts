@@ -119,10 +119,13 @@ describe('SseConnection', () => {
 
   it('writes heartbeat comments without an id while idle', async () => {
     const { sink, connection } = open();
-    await new Promise((resolve) => setTimeout(resolve, 70));
+    const beats = () => sink.chunks.filter((c) => c === ': hb\n\n').length;
+    // Waits for the second beat rather than a fixed time: a loaded machine may run one 20 ms interval late, and a
+    // single beat (a timeout, not an interval) still fails after the deadline.
+    const deadline = Date.now() + 2_000;
+    while (beats() < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
     connection.end('shutdown');
-    const beats = sink.chunks.filter((c) => c === ': hb\n\n');
-    expect(beats.length).toBeGreaterThanOrEqual(2);
+    expect(beats()).toBeGreaterThanOrEqual(2);
     expect(sink.text).not.toContain('id:');
   });
 

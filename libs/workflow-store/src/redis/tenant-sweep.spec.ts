@@ -3,6 +3,15 @@ import { TenantSweep } from './tenant-sweep.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Waits for a condition rather than a fixed time, so a loaded machine running the ticks late does not fail the test. */
+async function until(condition: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(2);
+  }
+}
+
 describe('TenantSweep', () => {
   it('stop() waits for the tick in flight, which ends after its current shard, and logs no failure for it', async () => {
     const warnings: string[] = [];
@@ -19,7 +28,7 @@ describe('TenantSweep', () => {
       },
     });
     sweep.start(5);
-    await sleep(40); // a tick is under way
+    await until(() => swept.length > 0, 'a first shard swept'); // a tick is under way: it sweeps the next shard now
     await sweep.stop();
     closed = true; // what close() does next: the connection goes
     const sweptAtStop = swept.length;
@@ -34,15 +43,20 @@ describe('TenantSweep', () => {
     const warnings: string[] = [];
     const logs: string[] = [];
     let failing = true;
+    let ticks = 0;
     const sweep = new TenantSweep('test sweep', { log: (m) => logs.push(m), warn: (m) => warnings.push(m), error: (m) => warnings.push(m) }, {
       shards: 1,
-      tenants: () => Promise.resolve(['t']),
+      tenants: () => {
+        ticks += 1;
+        return Promise.resolve(['t']);
+      },
       sweepShard: () => (failing ? Promise.reject(new Error('down')) : Promise.resolve(0)),
     });
     sweep.start(5);
-    await sleep(40);
+    await until(() => ticks >= 4, 'four failing ticks');
     failing = false;
-    await sleep(30);
+    const failedTicks = ticks;
+    await until(() => ticks >= failedTicks + 4, 'four working ticks');
     await sweep.stop();
     expect(warnings).toEqual(['test sweep skipped: down']);
     expect(logs).toEqual(['test sweep runs again']);
