@@ -99,7 +99,6 @@ describe('change feed on a Redis Cluster with replicas', () => {
 
     await sleep(600);
     const seenBeforeKill = live.events.length;
-    const lastBeforeKill = live.events[seenBeforeKill - 1];
     const killedAt = Date.now();
     let promotedAt = 0;
     let rejoinedAt = 0;

@@ -129,10 +129,6 @@ interface Real {
 
 type Cmd = fc.AsyncCommand<Model, Real>;
 
-function labelsOf(wf: Workflow): string {
-  return `${wf.type}/${wf.status}`;
-}
-
 function logEvent(model: Model, id: string, op: WorkflowEvent['op'], wf: { version: number; type: string; status: string }): void {
   model.log.push({ id, text: `${op} ${id} v${wf.version} ${wf.type}/${wf.status}` });
   covered(`event ${op}`);

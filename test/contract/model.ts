@@ -32,7 +32,6 @@ import {
   loadWorkflowStoreConfig,
   replayOf,
   type JsonObject,
-  type JsonValue,
   type ListQuery,
   type ReplayInfo,
   type Workflow,
