@@ -141,7 +141,8 @@ describe('API and CLI on a Redis Cluster', () => {
       `C3: ${answers.length} answers during the outage, slowest ${slowest} ms; cluster_state:fail ${downAt - killedAt} ms after the kill; ` +
         `dead master's keys ${JSON.stringify(statuses(victimAnswers))}; all keys after fail ${JSON.stringify(statuses(afterDown))}`,
     );
-    expect(slowest).toBeLessThanOrEqual(1100);
+    // The command timeout (1 000 ms) plus the fault suites' 500 ms for the API and the client on a loaded machine.
+    expect(slowest).toBeLessThanOrEqual(1500);
     expect(victimAnswers.length).toBeGreaterThan(0);
     expect(victimAnswers.every((a) => a.status === 503)).toBe(true);
     expect(afterDown.length).toBeGreaterThan(0);

@@ -273,10 +273,12 @@ export function describeFeedContract(name: string, harness: FeedHarness): void {
     });
 
     describe('expiry', () => {
-      // Redis keeps a shard's index keys a tenth of the TTL longer than the workflows they list, so these tests
-      // observe an expiry within that margin (TTL 5 s: 500 ms) unless they are about a late observation.
+      // Redis keeps a shard's index keys a tenth of the TTL (or two purge intervals, if longer) past the workflows
+      // they list; these tests set a purge interval so that a late wake-up still observes the expiry.
       it('records one expired event (last version and labels) when the store observes the expiry, none for a deleted or touched workflow', async () => {
-        const { t } = tenantOf();
+        // A purge interval (first sweep a minute away) keeps the index keys two intervals past the workflows, so a
+        // loaded machine waking late from the sleep below still finds the expiry to record.
+        const { t } = tenantOf(await storeWith({ REDIS_PURGE_INTERVAL_MS: '60000' }));
         const all = await Collector.open(t);
         const a = uniq('exp-a');
         const deleted = uniq('exp-deleted');
@@ -454,10 +456,14 @@ export function describeFeedContract(name: string, harness: FeedHarness): void {
     describe('live start and lifecycle', () => {
       it('starts live: a write made after watch() resolved is delivered; one completed just before may be too, never an older one', async () => {
         const { t } = tenantOf();
+        // Round 0 opens the tenant's feed afresh; later rounds find it still following (it lingers after the last
+        // watch), and a watch starts where it has got to. `older` is older once the feed has delivered it: a watch
+        // kept open from round 0 says when, rather than a fixed wait that a loaded machine can outrun.
+        let keeper: Collector | undefined;
         for (let round = 0; round < 5; round++) {
           const older = uniq('older');
           await t.create({ id: older, type: 'tl', state: {} });
-          await new Promise((resolve) => setTimeout(resolve, 50));
+          await keeper?.untilEventOf(older, 'created');
           const before = uniq('before');
           await t.create({ id: before, type: 'tl', state: {} });
           const watch = await Collector.open(t);
@@ -467,8 +473,10 @@ export function describeFeedContract(name: string, harness: FeedHarness): void {
           const seen = watch.messages.map(messageText);
           expect(seen).not.toContain(`created ${older} v1 tl/created`);
           expect(seen.filter((text) => text !== `created ${before} v1 tl/created`)).toEqual([`created ${id} v1 tl/created`]);
+          keeper ??= await Collector.open(t);
           await watch.close();
         }
+        await keeper?.close();
       });
 
       it('ends a watch on abort, on return() and when the store closes; a closed store refuses to watch', async () => {

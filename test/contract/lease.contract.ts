@@ -321,7 +321,8 @@ export function describeLeaseContract(harness: LeaseHarness): void {
       it('extends the live lease to now + ttlMs (token and owner kept), records no event; it then outlives its first expiry', async () => {
         const { t, feed } = await scope();
         const wf = await created(t);
-        const lease = await t.acquireLease(wf.id, { owner: 'renewer', ttlMs: 300 });
+        // 1 s: the renewal must reach the store before this lease ends, also on a loaded machine.
+        const lease = await t.acquireLease(wf.id, { owner: 'renewer', ttlMs: 1000 });
         const before = Date.now();
         const renewed = await t.renewLease(wf.id, lease.token, 3000);
         const after = Date.now();
@@ -718,13 +719,15 @@ export function describeLeaseContract(harness: LeaseHarness): void {
         const written = await created(t, 'written');
         const lr = await t.acquireLease(released.id, { owner: 'r', ttlMs: SHORT_MS });
         await t.releaseLease(released.id, lr.token);
-        const ln = await t.acquireLease(renewed.id, { owner: 'n', ttlMs: SHORT_MS });
+        // Longer than SHORT_MS, so the renewal reaches the store before it ends also on a loaded machine; waited out below.
+        const ln = await t.acquireLease(renewed.id, { owner: 'n', ttlMs: 600 });
         await t.renewLease(renewed.id, ln.token, LONG_MS);
         const ll = await t.acquireLease(live.id, { owner: 'l', ttlMs: LONG_MS });
         const lw = await t.acquireLease(written.id, { owner: 'w', ttlMs: SHORT_MS });
         await pastExpiry(lw);
         await t.update(written.id, { status: 'moved' }); // no live lease: no token needed
         await sleep(SHORT_MS + 30);
+        await pastExpiry(ln); // the renewed lease's first expiry has passed too
         await harness.sweepLeases(t);
         expect(await stalledIds(t)).toEqual([]);
         expect(await eventsOf(t, feed, released.id, renewed.id, live.id, written.id)).toEqual([
