@@ -23,14 +23,17 @@ const PUT_PATHS = 128;
 const GET_PATHS = 64;
 
 /**
- * The bare server's variants: ioredis auto-pipelining off and on (measured, 1 KB GET: on was ~8 % faster; the
- * other variants tried, a sync handler and `get` instead of `getBuffer`, were slower and are not run). Each
- * baseline run measures both, and the one with the higher median over the rounds is the baseline, as the store.get
- * figure does.
+ * The bare server's variants: ioredis auto-pipelining off and on, and off with the Redis socket corked until the
+ * event loop's turn ends (the API's own batching, REDIS_COMMAND_BATCHING=event-loop-turn; faster than both in
+ * 1 KB GET and PUT A/Bs on 1 Dec, see BENCHMARKS.md). The other variants tried (a sync handler, `get` instead of
+ * `getBuffer`, the socket corked for a tick's microtasks only) were slower and are not run. Each baseline run
+ * measures all three, and the one with the higher median over the rounds is the baseline, as the store.get figure
+ * does.
  */
 const BARE_VARIANTS = [
   { name: 'auto-pipelining off', env: { BARE_AUTO_PIPELINING: 'off' } },
   { name: 'auto-pipelining on', env: { BARE_AUTO_PIPELINING: 'on' } },
+  { name: 'socket corked per loop turn', env: { BARE_AUTO_PIPELINING: 'off', BARE_CORK: 'turn' } },
 ] as const;
 
 const variantName = (variant: number): string => BARE_VARIANTS[variant]?.name ?? String(variant);
@@ -48,7 +51,8 @@ type VariantRuns = Map<string, Measurement[]>;
  * back is only a placeholder: the baseline is chosen afterwards by `fastestVariant`.
  */
 async function runBareVariants(round: number, runs: VariantRuns, run: (variant: number) => Promise<Measurement>): Promise<Measurement> {
-  const order = round % 2 === 0 ? [0, 1] : [1, 0];
+  // Each round starts one variant later, so every variant runs in every position equally often.
+  const order = BARE_VARIANTS.map((_, i) => (i + round) % BARE_VARIANTS.length);
   let last: Measurement | undefined;
   for (const variant of order) {
     last = await run(variant);

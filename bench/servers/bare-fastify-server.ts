@@ -1,7 +1,9 @@
 // The bare baseline of the HTTP figures: Fastify with one ioredis GET per read and the bare CAS script per
 // conditional PUT, and nothing else (no validation, no metrics, no Nest). Run as its own process by the bench.
 // Variants (env), the bench takes the fastest as the baseline (see http.scenario.ts): BARE_AUTO_PIPELINING=on|off
-// (default off), BARE_HANDLER=async|sync (default async), BARE_GET=buffer|string (default buffer).
+// (default off), BARE_HANDLER=async|sync (default async), BARE_GET=buffer|string (default buffer), BARE_CORK=tick|off
+// (default off; tick: the Redis socket corked from a tick's first command until its microtasks ran; turn: until the
+// event loop's turn ends, as the API does with REDIS_COMMAND_BATCHING=event-loop-turn).
 import Fastify from 'fastify';
 import { Redis } from 'ioredis';
 import { bareCas, withBareCas } from '../lib/bare-cas.js';
@@ -11,10 +13,31 @@ const port = Number(process.env.PORT);
 const redis = withBareCas(new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { enableAutoPipelining: process.env.BARE_AUTO_PIPELINING === 'on' }));
 const app = Fastify({ logger: false, bodyLimit: 4 * 1024 * 1024 });
 
+/** With BARE_CORK=tick, the commands of one tick leave in one socket write (libs/workflow-store/src/redis/tick-cork.ts). */
+let corked = false;
+const uncork = (): void => {
+  corked = false;
+  redis.stream.uncork();
+};
+const corkThisTick: () => void =
+  process.env.BARE_CORK === 'tick' || process.env.BARE_CORK === 'turn'
+    ? () => {
+        if (corked) return;
+        corked = true;
+        redis.stream.cork();
+        if (process.env.BARE_CORK === 'turn') setImmediate(uncork);
+        else queueMicrotask(uncork);
+      }
+    : () => undefined;
+
 app.get('/health', async () => ({ ok: true }));
 
 /** The stored JSON sent as it is; as bytes by default (getBuffer: no UTF-8 decode and re-encode of the document). */
-const read: (key: string) => Promise<Buffer | string | null> = process.env.BARE_GET === 'string' ? (key) => redis.get(key) : (key) => redis.getBuffer(key);
+const get: (key: string) => Promise<Buffer | string | null> = process.env.BARE_GET === 'string' ? (key) => redis.get(key) : (key) => redis.getBuffer(key);
+const read = (key: string): Promise<Buffer | string | null> => {
+  corkThisTick();
+  return get(key);
+};
 
 // Neither handler returns the reply: a returned reply is a thenable, which Fastify waits on with an end-of-stream
 // listener on every response (measured: a few % of a 1 KB GET).
@@ -45,6 +68,7 @@ app.put<{ Params: { id: string }; Body: { state: unknown } }>('/docs/:id', async
   const json = JSON.stringify(request.body.state);
   let version: number;
   try {
+    corkThisTick();
     version = await bareCas(redis, `raw:hp:${id}`, Number(ifMatch[1]), json, TTL_MS);
   } catch {
     return reply.code(412).send({ error: 'precondition failed' });
