@@ -1,8 +1,8 @@
 // The bare baseline of the HTTP figures: Fastify with one ioredis GET per read and the bare CAS script per
 // conditional PUT, and nothing else (no validation, no metrics, no Nest). Run as its own process by the bench.
 // Variants (env), the bench takes the fastest as the baseline (see http.scenario.ts): BARE_AUTO_PIPELINING=on|off
-// (default off), BARE_HANDLER=async|sync (default async), BARE_GET=buffer|string (default buffer), BARE_CORK=tick|off
-// (default off; tick: the Redis socket corked from a tick's first command until its microtasks ran; turn: until the
+// (default off), BARE_HANDLER=async|sync (default async), BARE_GET=buffer|string (default buffer),
+// BARE_CORK=tick|turn|off (default off; tick: the Redis socket corked from a tick's first command until its microtasks ran; turn: until the
 // event loop's turn ends, as the API does with REDIS_COMMAND_BATCHING=event-loop-turn).
 import Fastify from 'fastify';
 import { Redis } from 'ioredis';
@@ -13,19 +13,23 @@ const port = Number(process.env.PORT);
 const redis = withBareCas(new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { enableAutoPipelining: process.env.BARE_AUTO_PIPELINING === 'on' }));
 const app = Fastify({ logger: false, bodyLimit: 4 * 1024 * 1024 });
 
-/** With BARE_CORK=tick, the commands of one tick leave in one socket write (libs/workflow-store/src/redis/tick-cork.ts). */
+/**
+ * With BARE_CORK=tick or turn, the commands sent until the tick's microtasks (or the loop turn's callbacks) have run
+ * leave in one socket write, as in libs/workflow-store/src/redis/tick-cork.ts. Read once: env lookups are not free.
+ */
+const CORK = process.env.BARE_CORK;
 let corked = false;
 const uncork = (): void => {
   corked = false;
   redis.stream.uncork();
 };
 const corkThisTick: () => void =
-  process.env.BARE_CORK === 'tick' || process.env.BARE_CORK === 'turn'
+  CORK === 'tick' || CORK === 'turn'
     ? () => {
         if (corked) return;
         corked = true;
         redis.stream.cork();
-        if (process.env.BARE_CORK === 'turn') setImmediate(uncork);
+        if (CORK === 'turn') setImmediate(uncork);
         else queueMicrotask(uncork);
       }
     : () => undefined;
