@@ -2,7 +2,7 @@
 // under the bench's HTTP load: one redis-server, 128 workflows, 50 connections for 8 s (+1 s warm-up), autocannon in
 // a process of its own; the API runs with --cpu-prof and writes its profile when it exits. Ad hoc; after
 // `npm run build && npx tsc -p bench/tsconfig.json`:
-//   node bench/adhoc/profile-api-get.mjs <profile dir>     then   node bench/adhoc/cpuprofile-areas.mjs <dir>/*.cpuprofile
+//   node bench/adhoc/profile-api-get.mjs <profile dir>     then   node dist/bench/lib/profile-summary.js <dir>/*.cpuprofile
 import { RedisProcess } from '../../dist/bench/lib/redis-process.js';
 import { NodeChild, runNode } from '../../dist/bench/lib/node-child.js';
 import { freePort } from '../../dist/bench/lib/free-port.js';

@@ -10,7 +10,7 @@
  * Lease expiry is made deterministic: before each command, a lease whose expiry is less than GUARD_MS away is waited
  * out, so the model knows whether every lease is live while the command runs. A command that outlasts the guard (a
  * loaded machine) may see a lease expire under it; that run's outcome is then undecided, and the run is skipped
- * (fc.pre) rather than judged, and counted: more than a few skipped runs fail the test.
+ * (fc.pre) rather than judged, and counted: more than a quarter of the runs skipped fails the test.
  *
  * Checked against the model: every result and every error (exact class and fields: owner and expiresAt of
  * LeaseHeld, token and latest token of LeaseLost); every token is greater than every token issued before for that

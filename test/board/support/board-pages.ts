@@ -3,6 +3,9 @@
  * loosely: the root tsconfig has no DOM lib.
  */
 import type { Page } from 'playwright-core';
+import { eventually } from '../../support/eventually.js';
+
+export { eventually };
 
 export interface ListRow {
   id: string;
@@ -40,14 +43,6 @@ export async function shownCount(page: Page): Promise<{ total: number; text: str
   return { total: Number(match[1]!.replace(/\D/g, '')), text };
 }
 
-/** Polls `check` every 50 ms until it holds; throws naming `what` after `timeoutMs`. */
-export async function eventually(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 export interface RowChange {
   kind: 'added' | 'removed' | 'changed';

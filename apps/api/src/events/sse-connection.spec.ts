@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { describe, expect, it } from '@jest/globals';
 import { SseConnection, type HeaderValues, type SseDropReason, type SseLimits, type SseSink } from './sse-connection.js';
 import type { WatchMessage, WorkflowEvent } from './watch-types.js';
+import { eventually } from '../../../../test/support/eventually.js';
 
 /** A response that records what is written; `full` makes write() report a full buffer, as a socket nobody reads. */
 class FakeSink extends EventEmitter implements SseSink {
@@ -122,8 +123,7 @@ describe('SseConnection', () => {
     const beats = () => sink.chunks.filter((c) => c === ': hb\n\n').length;
     // Waits for the second beat rather than a fixed time: a loaded machine may run one 20 ms interval late, and a
     // single beat (a timeout, not an interval) still fails after the deadline.
-    const deadline = Date.now() + 2_000;
-    while (beats() < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    await eventually(() => beats() >= 2, 'two heartbeats', 2_000, 10).catch(() => undefined); // judged below
     connection.end('shutdown');
     expect(beats()).toBeGreaterThanOrEqual(2);
     expect(sink.text).not.toContain('id:');

@@ -1,16 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
+import { eventually } from '../../../../test/support/eventually.js';
 import { TenantSweep } from './tenant-sweep.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** Waits for a condition rather than a fixed time, so a loaded machine running the ticks late does not fail the test. */
-async function until(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 5_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(2);
-  }
-}
+const until = (condition: () => boolean, what: string): Promise<void> => eventually(condition, what, 5_000, 2);
 
 describe('TenantSweep', () => {
   it('stop() waits for the tick in flight, which ends after its current shard, and logs no failure for it', async () => {
