@@ -10,7 +10,7 @@ const FRAMES =
   '```\nid: <eventId>\nevent: workflow\ndata: <the event as JSON, one line>\n\n```\n' +
   'A frame `event: reset` with `data: {"reason":"trimmed"|"unknown"|"overflow"|"gap"}` and no id says events before it ' +
   'could not be delivered (the resume point is older than EVENTS_RETENTION_SECONDS or the EVENTS_MAX_PER_SHARD cap ' +
-  'kept; the id is not from this store; the client fell more than 10 000 events behind): reload the state you ' +
+  'kept; the id is not from this store; 10 000 events were waiting for the client when more arrived): reload the state you ' +
   'follow; live events continue after it. Comment lines `: hb` (no id) come every SSE_HEARTBEAT_MS (15 s by ' +
   'default) to keep proxies from closing the connection. Events of one workflow come in write order. The server ' +
   'ends the stream when this instance shuts down, when the feed cannot be read, or when the client reads too ' +

@@ -2,7 +2,10 @@ import type { PositionedEvent } from './feed-source.js';
 import { comparePositions, type EventPosition } from './event-id.js';
 import type { WatchFilter, WatchMessage, WatchResetReason } from './workflow-event.js';
 
-/** Messages a watch may hold for a consumer that has not taken them; past it the consumer gets a reset. */
+/**
+ * Messages a watch may hold for a consumer that has not taken them: when more events arrive while it holds this
+ * many, it gets a reset instead of the backlog.
+ */
 export const WATCH_QUEUE_LIMIT = 10_000;
 
 /**
@@ -11,8 +14,6 @@ export const WATCH_QUEUE_LIMIT = 10_000;
  */
 export class WatchIterator implements AsyncIterableIterator<WatchMessage> {
   private readonly queue: WatchMessage[] = [];
-  /** Room for a resume's past events on top of the limit: they were read in one go, and are not a backlog. */
-  private pastAllowance = 0;
   private waiting: { resolve: (result: IteratorResult<WatchMessage>) => void; reject: (error: unknown) => void } | undefined;
   private done = false;
   /** Why the watch ended, when it ended because the feed could not be read: the next `next` rejects with it. */
@@ -39,7 +40,7 @@ export class WatchIterator implements AsyncIterableIterator<WatchMessage> {
       this.held.push(...events);
       return;
     }
-    for (const entry of events) this.offer(entry);
+    this.admit(events);
   }
 
   /** Holds live events back while a resume is read. */
@@ -51,12 +52,10 @@ export class WatchIterator implements AsyncIterableIterator<WatchMessage> {
   release(past: readonly PositionedEvent[] | WatchResetReason): void {
     const held = this.held ?? [];
     this.held = undefined;
-    if (typeof past === 'string') this.reset(past);
-    else {
-      this.pastAllowance += past.length;
-      for (const entry of past) this.offer(entry);
-    }
-    for (const entry of held) this.offer(entry);
+    if (typeof past === 'string') {
+      this.reset(past);
+      this.admit(held);
+    } else this.admit([...past, ...held]);
   }
 
   /** The resume point is unknown to this feed: a reset, then live events from where the hub stands. */
@@ -67,6 +66,20 @@ export class WatchIterator implements AsyncIterableIterator<WatchMessage> {
 
   reset(reason: WatchResetReason): void {
     this.push({ kind: 'reset', reason });
+  }
+
+  /**
+   * Queues events that arrived together. The limit is judged once, against what the consumer has not taken yet: a
+   * batch larger than the limit (a resume's past, what the feed read after a stall) is not a backlog, and splitting
+   * it would reset a consumer that keeps up. A consumer still holding the limit loses what it holds and gets a
+   * reset, then this batch.
+   */
+  private admit(entries: readonly PositionedEvent[]): void {
+    if (this.queue.length >= this.limit) {
+      this.queue.length = 0;
+      this.push({ kind: 'reset', reason: 'overflow' });
+    }
+    for (const entry of entries) this.offer(entry);
   }
 
   private offer(entry: PositionedEvent): void {
@@ -83,12 +96,6 @@ export class WatchIterator implements AsyncIterableIterator<WatchMessage> {
       resolve({ value: message, done: false });
       return;
     }
-    if (this.queue.length >= this.limit + this.pastAllowance) {
-      // A consumer this far behind has lost track anyway: drop what it holds and tell it to reload.
-      this.queue.length = 0;
-      this.queue.push({ kind: 'reset', reason: 'overflow' });
-      return;
-    }
     this.queue.push(message);
   }
 
@@ -99,7 +106,6 @@ export class WatchIterator implements AsyncIterableIterator<WatchMessage> {
 
   next(): Promise<IteratorResult<WatchMessage>> {
     const message = this.queue.shift();
-    if (this.pastAllowance > 0 && this.queue.length < this.limit) this.pastAllowance = 0;
     if (message) return Promise.resolve({ value: message, done: false });
     if (this.failure !== undefined) {
       const failure = this.failure;

@@ -62,7 +62,7 @@ export interface WorkflowEventsOptions {
  * Why a watch could not resume where it was asked to, or could not keep up: the caller should reload the state it
  * follows. `trimmed`: the resume point is older than what the feed still holds (retention or size cap);
  * `unknown`: the event id is from the future of this store (another store, a flushed Redis); `overflow`: the
- * consumer fell more than its buffer behind the writers; `gap`: the feed found an event it had already passed (a
+ * consumer still held a full buffer (10 000 messages it had not taken) when more events arrived; `gap`: the feed found an event it had already passed (a
  * Redis Cluster slot moved while it was written, a clock stepped back across a failover).
  */
 export type WatchResetReason = 'trimmed' | 'unknown' | 'overflow' | 'gap';
