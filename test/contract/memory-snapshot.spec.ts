@@ -103,6 +103,25 @@ describe('memory snapshot', () => {
     await third.close();
   }, 20_000);
 
+  it('writes and loads a tenant larger than a spread may pass (130 000 workflows)', async () => {
+    const path = await snapshotPath();
+    const first = storeAt(path);
+    await first.connect();
+    const big = first.forTenant('big');
+    const total = 130_000;
+    for (let from = 0; from < total; from += 1000) {
+      await Promise.all(Array.from({ length: 1000 }, (_, i) => big.create({ id: `w${from + i}`, type: 'bulk', state: {} })));
+    }
+    await first.create({ id: 'root-one', type: 'bulk', state: {} });
+    await first.close();
+    const second = storeAt(path);
+    await second.connect();
+    expect(await second.forTenant('big').count()).toBe(total);
+    expect(await second.forTenant('big').get(`w${total - 1}`)).toMatchObject({ id: `w${total - 1}`, version: 1 });
+    expect(await second.count()).toBe(1);
+    await second.close();
+  }, 60_000);
+
   it('refuses to start from a snapshot with a corrupt line, naming the file and the line', async () => {
     const path = await snapshotPath();
     const good = storeAt(path);

@@ -75,6 +75,25 @@ describe('EventHub', () => {
     hub.close();
   });
 
+  it('a batch larger than a spread may pass (200 000 events, after a long stall) reaches a watch whole and fills the recent buffer', async () => {
+    const feed = new ScriptedFeed();
+    const hub = new EventHub(feed, { recentLimit: 250_000, lingerMs: 1000, retentionMs: Number.POSITIVE_INFINITY });
+    const live = await hub.watch({}, undefined);
+    const batch = Array.from({ length: 200_000 }, (_, i) => event(i + 1));
+    feed.deliver?.(batch);
+    const versions: number[] = [];
+    while (versions.length < batch.length) {
+      const { value } = await live.next();
+      const message = value as WatchMessage;
+      versions.push(message.kind === 'event' ? message.event.version : -1);
+    }
+    expect(versions.every((version, i) => version === i + 1)).toBe(true);
+    const resumed = await hub.watch({}, { ms: 199_998, seq: 0, shard: 0 });
+    expect(feed.pendingRead).toBeUndefined(); // from memory
+    expect(await take(resumed, 2)).toEqual(['199999', '200000']);
+    hub.close();
+  });
+
   it('a trimmed resume point gives a reset, then live events', async () => {
     const feed = new ScriptedFeed();
     feed.past.push(event(10));

@@ -115,7 +115,7 @@ export class EventHub {
     if (events.length === 0) return;
     this.recentFrom ??= events[0]?.position;
     this.delivered = (events[events.length - 1] as PositionedEvent).position;
-    this.recent.push(...events);
+    for (const entry of events) this.recent.push(entry); // not push(...events): a batch can exceed the argument limit
     const excess = this.recent.length - this.options.recentLimit;
     if (excess > 0) this.recentFrom = (this.recent.splice(0, excess).pop() as PositionedEvent).position;
     for (const watch of this.watches) watch.deliver(events);

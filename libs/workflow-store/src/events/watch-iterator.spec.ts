@@ -70,6 +70,17 @@ describe('WatchIterator', () => {
     watch.close();
   });
 
+  it('holds any number of live events while a resume is read (200 000, more than a spread may pass)', async () => {
+    const { watch, taken, settle } = drained();
+    watch.hold();
+    watch.deliver(events(2, 200_001));
+    watch.release(events(1, 1));
+    await settle();
+    expect(taken.length).toBe(200_001);
+    expect(taken.every((version, i) => version === String(i + 1))).toBe(true);
+    watch.close();
+  });
+
   it('a resume that is a reset delivers the reset, then the held live events', async () => {
     const { watch, taken, settle } = drained();
     watch.hold();

@@ -37,7 +37,7 @@ export class WatchIterator implements AsyncIterableIterator<WatchMessage> {
   deliver(events: readonly PositionedEvent[]): void {
     if (this.done) return;
     if (this.held) {
-      this.held.push(...events);
+      for (const entry of events) this.held.push(entry); // not push(...events): a batch can exceed the argument limit
       return;
     }
     this.admit(events);

@@ -415,7 +415,8 @@ export class MemoryStorageBackend implements StorageBackend {
     const path = this.memory.snapshotPath;
     if (path && this.snapshotLoaded) {
       const live: SnapshotEntry[] = this.liveEntries();
-      for (const [tenant, view] of this.views) live.push(...view.liveEntries().map((entry) => ({ tenant, ...entry })));
+      // One push per entry: a spread of a large tenant's entries would exceed the argument limit (about 120 000).
+      for (const [tenant, view] of this.views) for (const entry of view.liveEntries()) live.push({ tenant, ...entry });
       await writeSnapshot(path, live);
       this.logger.log(`memory backend wrote ${live.length} workflows to ${path}`);
     }
