@@ -1,5 +1,6 @@
 import type { PositionedEvent } from './feed-source.js';
 import { comparePositions, type EventPosition } from './event-id.js';
+import { MessageQueue } from './message-queue.js';
 import type { WatchFilter, WatchMessage, WatchResetReason } from './workflow-event.js';
 
 /**
@@ -13,7 +14,7 @@ export const WATCH_QUEUE_LIMIT = 10_000;
  * skipped, so a resume that overlaps live delivery repeats nothing.
  */
 export class WatchIterator implements AsyncIterableIterator<WatchMessage> {
-  private readonly queue: WatchMessage[] = [];
+  private readonly queue = new MessageQueue<WatchMessage>();
   private waiting: { resolve: (result: IteratorResult<WatchMessage>) => void; reject: (error: unknown) => void } | undefined;
   private done = false;
   /** Why the watch ended, when it ended because the feed could not be read: the next `next` rejects with it. */
@@ -76,7 +77,7 @@ export class WatchIterator implements AsyncIterableIterator<WatchMessage> {
    */
   private admit(entries: readonly PositionedEvent[]): void {
     if (this.queue.length >= this.limit) {
-      this.queue.length = 0;
+      this.queue.clear();
       this.push({ kind: 'reset', reason: 'overflow' });
     }
     for (const entry of entries) this.offer(entry);
@@ -139,7 +140,7 @@ export class WatchIterator implements AsyncIterableIterator<WatchMessage> {
   close(): void {
     if (this.done) return;
     this.done = true;
-    this.queue.length = 0;
+    this.queue.clear();
     this.onClose(this);
     const waiting = this.waiting;
     this.waiting = undefined;
