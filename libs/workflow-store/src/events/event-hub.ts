@@ -103,8 +103,10 @@ export class EventHub {
     // An event at or before what was already passed on came late (a Cluster slot moved while it was written, a clock
     // stepped back across a failover): the watches cannot get it in order any more, so they are told to reload.
     const delivered = this.delivered;
-    const late = delivered ? arrived.filter((entry) => comparePositions(entry.position, delivered) <= 0) : [];
-    const events = late.length > 0 ? arrived.filter((entry) => !late.includes(entry)) : arrived;
+    const isLate = (entry: PositionedEvent): boolean => delivered !== undefined && comparePositions(entry.position, delivered) <= 0;
+    const late = arrived.filter(isLate);
+    // Not `!late.includes(entry)`: after a failover both may be large, and that is their product.
+    const events = late.length > 0 ? arrived.filter((entry) => !isLate(entry)) : arrived;
     if (late.length > 0) {
       this.onGap?.(late);
       for (const watch of this.watches) watch.reset('gap');
