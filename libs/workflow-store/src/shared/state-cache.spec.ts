@@ -26,6 +26,29 @@ describe('StateCache', () => {
     expect(cache.size.bytes).toBeLessThanOrEqual(8 * 2200);
   });
 
+  it('evicts down to 90 % of its bytes at once, oldest first', () => {
+    const json = 'x'.repeat(1000); // 2 200 bytes counted
+    const cache = new StateCache(10 * 2200);
+    for (let i = 0; i < 11; i++) cache.set(`k${i}`, meta(i + 1), json);
+    expect(cache.size).toEqual({ entries: 9, bytes: 9 * 2200 });
+    expect([0, 1, 2].map((i) => cache.get(`k${i}`))).toEqual([undefined, undefined, expect.objectContaining({ version: 3 })]);
+  });
+
+  it('stays fast at its most entries: 400 000 writes and reads past 100 000 entries (an eviction per write from a new iterator took seconds)', () => {
+    const cache = new StateCache(1 << 30);
+    const versionOne = meta(1);
+    const started = Date.now();
+    let written = 0;
+    // Bails out rather than running on: the one-walk eviction takes well under a second here.
+    for (; written < 400_000 && Date.now() - started < 10_000; written++) {
+      cache.set(`k${written}`, versionOne, '{}');
+      cache.get(`k${written >> 1}`);
+    }
+    expect(written).toBe(400_000);
+    expect(cache.size.entries).toBeLessThanOrEqual(100_000);
+    expect(cache.size.entries).toBeGreaterThanOrEqual(90_000);
+  });
+
   it('replaces an id on each write and forgets it on delete, bytes counted once', () => {
     const cache = new StateCache(1 << 20);
     cache.set('a', meta(1), '{"a":1}');

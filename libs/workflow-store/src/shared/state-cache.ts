@@ -9,6 +9,8 @@ const MAX_ENTRIES = 100_000;
 const ENTRY_OVERHEAD_BYTES = 200;
 /** One state may take at most this share of the budget, so one large state cannot evict all the others. */
 const MAX_SHARE = 8;
+/** An eviction goes down to this share of each bound, so that it walks the Map once per many writes. */
+const EVICT_TO = 0.9;
 
 /** A state this process read or wrote, as the JSON text (immutable: callers can never reach it). */
 export interface CachedState {
@@ -55,10 +57,20 @@ export class StateCache {
     if (!(stamp.updatedMs > stamp.createdMs) || size > this.maxBytes / MAX_SHARE) return;
     this.entries.set(key, { version: meta.version, stamp, stateJson });
     this.bytes += size;
-    while (this.bytes > this.maxBytes || this.entries.size > MAX_ENTRIES) {
-      const oldest = this.entries.keys().next();
-      if (oldest.done) break;
-      this.delete(oldest.value);
+    if (this.bytes > this.maxBytes || this.entries.size > MAX_ENTRIES) this.evict();
+  }
+
+  /**
+   * Drops the least recently used entries, down to EVICT_TO of both bounds, in one walk. Not one entry per write,
+   * each from a new iterator: V8's Map keeps deleted slots until it rehashes and every new iterator walks them from
+   * the start, which cost 5–70 µs per write at 10 000–300 000 entries.
+   */
+  private evict(): void {
+    const bytes = this.maxBytes * EVICT_TO;
+    const entries = MAX_ENTRIES * EVICT_TO;
+    for (const key of this.entries.keys()) {
+      if (this.bytes <= bytes && this.entries.size <= entries) return;
+      this.delete(key);
     }
   }
 
