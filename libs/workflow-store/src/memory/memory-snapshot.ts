@@ -1,5 +1,7 @@
-import { mkdir, open, rename, writeFile } from 'node:fs/promises';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { endLine, headerLine, recordLine } from '../migration/ndjson-format.js';
 import { openWorkflowFile } from '../migration/workflow-file-reader.js';
 import type { Workflow } from '../workflow.types.js';
@@ -41,13 +43,29 @@ export async function readSnapshot(path: string): Promise<SnapshotEntry[]> {
   }
 }
 
-/** Writes atomically (temp file + rename), so a crash mid-write leaves the previous snapshot intact. */
-export async function writeSnapshot(path: string, entries: SnapshotEntry[]): Promise<void> {
+/**
+ * Writes atomically (temp file + rename), so a crash mid-write leaves the previous snapshot intact. Streamed line by
+ * line: one string of the whole file would stop at V8's string limit (about 512 MiB; 150 000 workflows with their
+ * kept versions reach it) and the snapshot would not be written at all.
+ */
+export async function writeSnapshot(path: string, entries: readonly SnapshotEntry[]): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const temp = `${path}.${process.pid}.tmp`;
-  // With history the snapshot is an NDJSON file of version 2 (each line carries its earlier versions).
-  const lines = entries.map((entry) => recordLine(entry.workflow, entry.tenant, entry.history ?? []));
-  const body = [headerLine('snapshot', entries.length, { history: true }), ...lines, endLine(entries.length)].join('\n') + '\n';
-  await writeFile(temp, body, { encoding: 'utf8', mode: 0o600 });
-  await rename(temp, path);
+  const handle = await open(temp, 'w', 0o600);
+  try {
+    await pipeline(Readable.from(snapshotLines(entries), { objectMode: false }), handle.createWriteStream());
+    await rename(temp, path);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
+}
+
+/** With history the snapshot is an NDJSON file of version 2 (each line carries its earlier versions). */
+function* snapshotLines(entries: readonly SnapshotEntry[]): Generator<string> {
+  yield `${headerLine('snapshot', entries.length, { history: true })}\n`;
+  for (const entry of entries) yield `${recordLine(entry.workflow, entry.tenant, entry.history ?? [])}\n`;
+  yield `${endLine(entries.length)}\n`;
 }
