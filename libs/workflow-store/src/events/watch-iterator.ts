@@ -56,7 +56,7 @@ export class WatchIterator implements AsyncIterableIterator<WatchMessage> {
     if (typeof past === 'string') {
       this.reset(past);
       this.admit(held);
-    } else this.admit([...past, ...held]);
+    } else this.admit(past, held);
   }
 
   /** The resume point is unknown to this feed: a reset, then live events from where the hub stands. */
@@ -70,17 +70,17 @@ export class WatchIterator implements AsyncIterableIterator<WatchMessage> {
   }
 
   /**
-   * Queues events that arrived together. The limit is judged once, against what the consumer has not taken yet: a
-   * batch larger than the limit (a resume's past, what the feed read after a stall) is not a backlog, and splitting
-   * it would reset a consumer that keeps up. A consumer still holding the limit loses what it holds and gets a
-   * reset, then this batch.
+   * Queues events that arrived together (a resume's past and the live events held meanwhile are one arrival). The
+   * limit is judged once, against what the consumer has not taken yet: a batch larger than the limit (a resume's
+   * past, what the feed read after a stall) is not a backlog, and splitting it would reset a consumer that keeps up.
+   * A consumer still holding the limit loses what it holds and gets a reset, then this batch.
    */
-  private admit(entries: readonly PositionedEvent[]): void {
+  private admit(...batches: (readonly PositionedEvent[])[]): void {
     if (this.queue.length >= this.limit) {
       this.queue.clear();
       this.push({ kind: 'reset', reason: 'overflow' });
     }
-    for (const entry of entries) this.offer(entry);
+    for (const batch of batches) for (const entry of batch) this.offer(entry);
   }
 
   private offer(entry: PositionedEvent): void {
